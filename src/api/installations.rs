@@ -1,0 +1,305 @@
+//! One installation (site): `installations/{idSite}/…`.
+
+use base64::Engine as _;
+
+use crate::api::stats::{OverallStatsQuery, StatsQuery};
+use crate::api::widgets::{GraphQuery, Widget, WidgetQuery};
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::fetched::Fetched;
+use crate::http::Request;
+use crate::ids::SiteId;
+use crate::models::{
+    DataDownloadResponse, DiagnosticRecord, DiagnosticsResponse, GpsDownloadResponse, GraphRecords,
+    GraphResponse, OverallStats, OverallStatsResponse, Stats, StatsResponse, SystemOverview,
+    SystemOverviewResponse, TagsResponse, WidgetRecords, WidgetResponse,
+};
+use crate::window::TimeWindow;
+
+/// The endpoints of one installation. Get it with [`Client::site`].
+#[derive(Debug, Clone)]
+pub struct Site<'c> {
+    client: &'c Client,
+    id: SiteId,
+}
+
+/// The file format of a data download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DownloadFormat {
+    /// Comma-separated values.
+    Csv,
+    /// An Excel workbook.
+    Xls,
+}
+
+impl DownloadFormat {
+    /// `"csv"` or `"xls"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DownloadFormat::Csv => "csv",
+            DownloadFormat::Xls => "xls",
+        }
+    }
+}
+
+/// What a data download holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DownloadData {
+    /// Every logged value of the relevant attributes (`datatype=log`).
+    Log,
+    /// Energy readings (`datatype=kwh`).
+    Kwh,
+}
+
+impl DownloadData {
+    /// `"log"` or `"kwh"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DownloadData::Log => "log",
+            DownloadData::Kwh => "kwh",
+        }
+    }
+}
+
+impl Client {
+    /// The endpoints of installation `id`.
+    pub fn site(&self, id: SiteId) -> Site<'_> {
+        Site { client: self, id }
+    }
+}
+
+impl Site<'_> {
+    /// The installation's id.
+    pub fn id(&self) -> SiteId {
+        self.id
+    }
+
+    /// The connected devices, with their instances.
+    ///
+    /// `GET /installations/{idSite}/system-overview`
+    ///
+    /// # Errors
+    /// Transport, API and decode errors.
+    ///
+    /// ```no_run
+    /// # fn main() -> vrm::Result<()> {
+    /// let vrm = vrm::Client::builder().demo().build()?;
+    /// for device in &vrm.site(vrm::SiteId(151734)).system_overview()?.devices {
+    ///     println!("{:?} {:?}", device.name, device.instance);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn system_overview(&self) -> Result<Fetched<SystemOverview>> {
+        let request = Request::get(
+            "installations/{idSite}/system-overview",
+            format!("installations/{}/system-overview", self.id),
+        );
+        Ok(self
+            .client
+            .execute::<SystemOverviewResponse>(request)?
+            .map(|r| r.records))
+    }
+
+    /// The latest logged value of every attribute (at most `count` records).
+    ///
+    /// `GET /installations/{idSite}/diagnostics?count=N`. Needs full access
+    /// to the installation; the demo account has none.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a count of 0; transport, API and decode errors.
+    pub fn diagnostics(&self, count: u32) -> Result<Fetched<Vec<DiagnosticRecord>>> {
+        if count == 0 {
+            return Err(Error::invalid(
+                "diagnostics count 0: expected at least 1 record",
+            ));
+        }
+        let request = Request::get(
+            "installations/{idSite}/diagnostics",
+            format!("installations/{}/diagnostics", self.id),
+        )
+        .query("count", count.to_string());
+        Ok(self
+            .client
+            .execute::<DiagnosticsResponse>(request)?
+            .map(|r| r.records))
+    }
+
+    /// The installation's tags.
+    ///
+    /// `GET /installations/{idSite}/tags`
+    ///
+    /// # Errors
+    /// Transport, API and decode errors.
+    pub fn tags(&self) -> Result<Fetched<TagsResponse>> {
+        let request = Request::get(
+            "installations/{idSite}/tags",
+            format!("installations/{}/tags", self.id),
+        );
+        self.client.execute(request)
+    }
+
+    /// GPS tracks over `window`.
+    ///
+    /// `GET /installations/{idSite}/gps-download?start&end`
+    ///
+    /// # Errors
+    /// Transport, API and decode errors.
+    pub fn gps_download(&self, window: TimeWindow) -> Result<Fetched<GpsDownloadResponse>> {
+        let request = Request::get(
+            "installations/{idSite}/gps-download",
+            format!("installations/{}/gps-download", self.id),
+        )
+        .query("start", window.start().to_string())
+        .query("end", window.end().to_string());
+        let (body, requests) = self.client.fetch(&request)?;
+        let kml = read_body(&request, &body, |body| {
+            GpsDownloadResponse::from_body(body)
+                .filter(|gps| !gps.kml().is_some_and(looks_like_html))
+        })?;
+        Ok(Fetched::new(
+            kml,
+            crate::fetched::Source::Network,
+            requests,
+            self.client.clock().now(),
+        ))
+    }
+
+    /// An export of the installation's data as a CSV or XLS file: the bytes
+    /// of the file (VRM sends it base64-encoded; this decodes it).
+    ///
+    /// `GET /installations/{idSite}/data-download?start&end&format&datatype`
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when the body is not base64; transport and API errors.
+    pub fn data_download(
+        &self,
+        window: TimeWindow,
+        format: DownloadFormat,
+        data: DownloadData,
+    ) -> Result<Fetched<Vec<u8>>> {
+        let request = Request::get(
+            "installations/{idSite}/data-download",
+            format!("installations/{}/data-download", self.id),
+        )
+        .query("start", window.start().to_string())
+        .query("end", window.end().to_string())
+        .query("format", format.as_str())
+        .query("datatype", data.as_str());
+        let (body, requests) = self.client.fetch(&request)?;
+        let encoded = read_body(&request, &body, DataDownloadResponse::from_body)?;
+        let text: String = encoded
+            .base64()
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(|_| {
+                Error::Decode(Box::new(crate::error::DecodeError {
+                    endpoint: request.template,
+                    status: 200,
+                    snippet: crate::error::snippet(&body),
+                    source: None,
+                }))
+            })?;
+        Ok(Fetched::new(
+            bytes,
+            crate::fetched::Source::Network,
+            requests,
+            self.client.clock().now(),
+        ))
+    }
+
+    /// Energy readings over a window, in buckets.
+    ///
+    /// `GET /installations/{idSite}/stats?type&attributeCodes[]&interval&start&end&show_instance`
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (before any request) for custom stats without
+    /// codes or a window longer than the interval allows; transport, API and
+    /// decode errors.
+    ///
+    /// ```no_run
+    /// # fn main() -> vrm::Result<()> {
+    /// use vrm::{Interval, StatsQuery, TimeWindow};
+    /// let vrm = vrm::Client::builder().demo().build()?;
+    /// let week = TimeWindow::from_unix(1_700_000_000, 1_700_604_800)?;
+    /// let stats = vrm.site(vrm::SiteId(151734)).stats(&StatsQuery::kwh(week, Interval::Days))?;
+    /// println!("{:?}", stats.totals);
+    /// # Ok(()) }
+    /// ```
+    pub fn stats(&self, query: &StatsQuery) -> Result<Fetched<Stats>> {
+        query.validate()?;
+        Ok(self
+            .client
+            .execute::<StatsResponse>(query.request(self.id))?
+            .map(StatsResponse::into_stats))
+    }
+
+    /// Totals for today, this week, this month and this year.
+    ///
+    /// `GET /installations/{idSite}/overallstats?type&attributeCodes[]`
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for custom stats without codes; transport,
+    /// API and decode errors.
+    pub fn overall_stats(&self, query: &OverallStatsQuery) -> Result<Fetched<OverallStats>> {
+        query.validate()?;
+        Ok(self
+            .client
+            .execute::<OverallStatsResponse>(query.request(self.id))?
+            .map(|r| r.records))
+    }
+
+    /// Graph data points of some attributes.
+    ///
+    /// `GET /installations/{idSite}/widgets/Graph?attributeCodes[]&instance&start&end`
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] without codes; transport, API and decode errors.
+    pub fn graph(&self, query: &GraphQuery) -> Result<Fetched<GraphRecords>> {
+        let request = query.request(self.id)?;
+        Ok(self
+            .client
+            .execute::<GraphResponse>(request)?
+            .map(|r| r.records))
+    }
+
+    /// Any widget: state changes, summaries, alarms, GPS, hours of AC, or
+    /// one the doc does not name ([`Widget::Other`]).
+    ///
+    /// `GET /installations/{idSite}/widgets/{widget}?instance&start&end`
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a time window on a summary widget or a
+    /// malformed name; transport, API and decode errors.
+    pub fn widget(&self, widget: &Widget, query: &WidgetQuery) -> Result<Fetched<WidgetRecords>> {
+        let request = query.request(self.id, widget)?;
+        Ok(self
+            .client
+            .execute::<WidgetResponse>(request)?
+            .map(|r| r.records))
+    }
+}
+
+/// Read a body that need not be JSON with `parse`; when it cannot, the JSON
+/// decoder explains why (an API error body, or the first bytes of the body).
+fn read_body<T: serde::de::DeserializeOwned>(
+    request: &Request,
+    body: &[u8],
+    parse: impl FnOnce(&[u8]) -> Option<T>,
+) -> Result<T> {
+    match parse(body) {
+        Some(value) => Ok(value),
+        None => crate::client::decode::<T>(request, 200, body),
+    }
+}
+
+/// An HTML page (a proxy's or a login page) is not a KML file.
+fn looks_like_html(text: &str) -> bool {
+    let head = text.get(..text.len().min(512)).unwrap_or(text);
+    let head = head.to_ascii_lowercase();
+    head.starts_with("<!doctype html") || head.contains("<html")
+}

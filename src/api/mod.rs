@@ -1,0 +1,6 @@
+//! The endpoint families: one module each, with their parameter types.
+
+pub mod installations;
+pub mod stats;
+pub mod users;
+pub mod widgets;

@@ -1,0 +1,261 @@
+//! Statistics: `installations/{idSite}/stats` and `…/overallstats`.
+
+use crate::error::{Error, Result};
+use crate::http::Request;
+use crate::ids::SiteId;
+use crate::window::{Interval, TimeWindow};
+
+/// Which attributes a stats query asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StatsKind {
+    /// VRM's predefined kWh set (`type=kwh`).
+    Kwh,
+    /// The given attribute codes (`type=custom&attributeCodes[]=…`).
+    Custom(Vec<String>),
+}
+
+impl StatsKind {
+    /// `"kwh"` or `"custom"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StatsKind::Kwh => "kwh",
+            StatsKind::Custom(_) => "custom",
+        }
+    }
+
+    /// The attribute codes of a custom query (empty for kWh).
+    pub fn codes(&self) -> &[String] {
+        match self {
+            StatsKind::Kwh => &[],
+            StatsKind::Custom(codes) => codes,
+        }
+    }
+
+    fn custom<I, S>(codes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        StatsKind::Custom(codes.into_iter().map(Into::into).collect())
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let StatsKind::Custom(codes) = self {
+            if codes.is_empty() {
+                return Err(Error::invalid(
+                    "type custom needs at least one attribute code (for example Pc or bs)",
+                ));
+            }
+            check_codes(codes)?;
+        }
+        Ok(())
+    }
+
+    fn add_to(&self, mut request: Request) -> Request {
+        request = request.query("type", self.as_str());
+        for code in self.codes() {
+            request = request.query("attributeCodes[]", code.clone());
+        }
+        request
+    }
+}
+
+/// Refuse empty or oddly formed attribute codes before any request.
+pub(crate) fn check_codes(codes: &[String]) -> Result<()> {
+    for code in codes {
+        let ok = !code.is_empty()
+            && code.len() <= 64
+            && code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+        if !ok {
+            return Err(Error::invalid(format!(
+                "attribute code {code:?}: expected letters, digits, '_' or '-' (see `vrm codes`)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The parameters of `GET /installations/{idSite}/stats`.
+///
+/// ```
+/// use vrm::{Interval, StatsQuery, TimeWindow};
+/// let window = TimeWindow::from_unix(1_700_000_000, 1_700_086_400)?;
+/// let query = StatsQuery::custom(window, Interval::Hours, ["Pc", "Gc"]).show_instance(true);
+/// assert_eq!(query.kind().codes(), ["Pc", "Gc"]);
+/// # Ok::<(), vrm::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StatsQuery {
+    window: TimeWindow,
+    interval: Interval,
+    kind: StatsKind,
+    show_instance: bool,
+}
+
+impl StatsQuery {
+    /// VRM's kWh set over `window`, in buckets of `interval`.
+    pub fn kwh(window: TimeWindow, interval: Interval) -> Self {
+        StatsQuery {
+            window,
+            interval,
+            kind: StatsKind::Kwh,
+            show_instance: false,
+        }
+    }
+
+    /// The given attribute codes over `window`, in buckets of `interval`.
+    pub fn custom<I, S>(window: TimeWindow, interval: Interval, codes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        StatsQuery {
+            window,
+            interval,
+            kind: StatsKind::custom(codes),
+            show_instance: false,
+        }
+    }
+
+    /// Group the values per device instance (`show_instance=1`). Default off.
+    pub fn show_instance(mut self, yes: bool) -> Self {
+        self.show_instance = yes;
+        self
+    }
+
+    /// The window asked for (rounded to whole hours).
+    pub fn window(&self) -> TimeWindow {
+        self.window
+    }
+
+    /// The bucket size.
+    pub fn interval(&self) -> Interval {
+        self.interval
+    }
+
+    /// Which attributes.
+    pub fn kind(&self) -> &StatsKind {
+        &self.kind
+    }
+
+    /// Whether values are grouped per instance.
+    pub fn is_show_instance(&self) -> bool {
+        self.show_instance
+    }
+
+    /// Refuse what VRM would refuse, before any request.
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.kind.validate()?;
+        self.interval.check_window(&self.window)
+    }
+
+    pub(crate) fn request(&self, site: SiteId) -> Request {
+        let request = Request::get(
+            "installations/{idSite}/stats",
+            format!("installations/{site}/stats"),
+        );
+        let mut request = self
+            .kind
+            .add_to(request)
+            .query("interval", self.interval.as_str())
+            .query("start", self.window.start().to_string())
+            .query("end", self.window.end().to_string());
+        if self.show_instance {
+            request = request.query("show_instance", "1");
+        }
+        request
+    }
+}
+
+/// The parameters of `GET /installations/{idSite}/overallstats`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct OverallStatsQuery {
+    kind: Option<StatsKind>,
+}
+
+impl OverallStatsQuery {
+    /// No `type`: the totals VRM's live feed shows.
+    pub fn new() -> Self {
+        OverallStatsQuery { kind: None }
+    }
+
+    /// `type=kwh`.
+    pub fn kwh() -> Self {
+        OverallStatsQuery {
+            kind: Some(StatsKind::Kwh),
+        }
+    }
+
+    /// `type=custom` with the given codes.
+    pub fn custom<I, S>(codes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        OverallStatsQuery {
+            kind: Some(StatsKind::custom(codes)),
+        }
+    }
+
+    /// Which attributes, if a type was given.
+    pub fn kind(&self) -> Option<&StatsKind> {
+        self.kind.as_ref()
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.kind.as_ref().map_or(Ok(()), StatsKind::validate)
+    }
+
+    pub(crate) fn request(&self, site: SiteId) -> Request {
+        let request = Request::get(
+            "installations/{idSite}/overallstats",
+            format!("installations/{site}/overallstats"),
+        );
+        match &self.kind {
+            Some(kind) => kind.add_to(request),
+            None => request,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_request_has_every_parameter() {
+        let w = TimeWindow::from_unix(1_441_066_216, 1_442_067_216).unwrap();
+        let q = StatsQuery::custom(w, Interval::Days, ["Gb", "Gc"]).show_instance(true);
+        q.validate().unwrap();
+        assert_eq!(
+            q.request(SiteId(975)).target(),
+            "installations/975/stats?type=custom&attributeCodes%5B%5D=Gb&attributeCodes%5B%5D=Gc\
+             &interval=days&start=1441065600&end=1442070000&show_instance=1"
+        );
+    }
+
+    #[test]
+    fn invalid_queries_are_refused() {
+        let w = TimeWindow::from_unix(0, 3600).unwrap();
+        let none: [&str; 0] = [];
+        let e = StatsQuery::custom(w, Interval::Hours, none)
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("custom"), "{e}");
+        let e = StatsQuery::custom(w, Interval::Hours, ["Pc", "x&y"])
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("x&y"), "{e}");
+        let long = TimeWindow::from_unix(0, 40 * 86_400).unwrap();
+        let e = StatsQuery::kwh(long, Interval::Hours)
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("31 days"), "{e}");
+        assert!(StatsQuery::kwh(long, Interval::Days).validate().is_ok());
+        assert!(OverallStatsQuery::custom(none).validate().is_err());
+        assert!(OverallStatsQuery::new().validate().is_ok());
+    }
+}

@@ -1,0 +1,210 @@
+//! Politeness and resilience: the rate limiter, retries, `Retry-After`.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// A client-side rate limit: a rolling window of `capacity` requests, one
+/// freed every `refill`.
+///
+/// The default, [`RateLimit::VRM`], is VRM's published limit (200 requests,
+/// one freed every 0.33 s), so a client never earns a 429 by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests the window holds.
+    pub capacity: u32,
+    /// How often one request leaves the window.
+    pub refill: Duration,
+}
+
+impl RateLimit {
+    /// VRM's published limit: 200 requests, one freed every 0.33 s.
+    pub const VRM: RateLimit = RateLimit {
+        capacity: 200,
+        refill: Duration::from_millis(330),
+    };
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit::VRM
+    }
+}
+
+/// A leaky bucket that hands out waits: each call reserves a slot and says
+/// how long to wait before using it, so concurrent callers queue fairly.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    limit: RateLimit,
+    level: f64,
+    last: Option<OffsetDateTime>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(limit: RateLimit) -> Self {
+        RateLimiter {
+            limit,
+            level: 0.0,
+            last: None,
+        }
+    }
+
+    /// Reserve one request at `now`; returns how long to wait before sending it.
+    pub(crate) fn reserve(&mut self, now: OffsetDateTime) -> Duration {
+        let refill = self.limit.refill.as_secs_f64();
+        if let Some(last) = self.last {
+            let elapsed = (now - last).as_seconds_f64().max(0.0);
+            if refill > 0.0 {
+                self.level = (self.level - elapsed / refill).max(0.0);
+            } else {
+                self.level = 0.0;
+            }
+        }
+        self.last = Some(now);
+        let capacity = f64::from(self.limit.capacity.max(1));
+        self.level += 1.0;
+        if self.level <= capacity {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((self.level - capacity) * refill)
+        }
+    }
+}
+
+/// How failed requests are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt of an idempotent request (GET) that
+    /// failed with a 5xx, a 429 or a transport error. Default 3.
+    pub max_retries: u32,
+    /// The first back-off; each retry doubles it, with jitter. Default 500 ms.
+    pub base_delay: Duration,
+    /// The longest back-off between two attempts. Default 30 s.
+    pub max_delay: Duration,
+    /// The longest `Retry-After` the client waits out by itself; a longer
+    /// one is returned as [`Error::RateLimited`](crate::Error::RateLimited).
+    /// Default 60 s.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `attempt` (0 for the first retry):
+    /// exponential, capped, with "equal jitter" (between half and all of it).
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(attempt.min(16)));
+        let capped = exp.min(self.max_delay);
+        let half = capped / 2;
+        half + half.mul_f64(jitter_fraction())
+    }
+}
+
+/// A pseudo-random number in [0, 1), fresh on every call (no `rand` needed).
+fn jitter_fraction() -> f64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Read a `Retry-After` value: delay-seconds or an HTTP date.
+pub(crate) fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let date = parse_http_date(value)?;
+    let wait = (date - now).as_seconds_f64();
+    Some(Duration::from_secs_f64(wait.max(0.0)))
+}
+
+/// An IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`), the form HTTP dates take.
+fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut parts = value.split_ascii_whitespace();
+    let _weekday = parts.next()?.strip_suffix(',')?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    let month_name = parts.next()?;
+    let month = MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(month_name))?;
+    let year: i32 = parts.next()?.parse().ok()?;
+    let mut clock = parts.next()?.split(':').map(|p| p.parse::<u8>().ok());
+    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
+    if parts.next()? != "GMT" || parts.next().is_some() || clock.next().is_some() {
+        return None;
+    }
+    let month = time::Month::try_from(u8::try_from(month + 1).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    let time = time::Time::from_hms(hour, minute, second).ok()?;
+    Some(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: f64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos((secs * 1e9) as i128).unwrap()
+    }
+
+    #[test]
+    fn limiter_lets_a_burst_of_200_through_then_paces() {
+        let mut limiter = RateLimiter::new(RateLimit::VRM);
+        for _ in 0..200 {
+            assert_eq!(limiter.reserve(at(1000.0)), Duration::ZERO);
+        }
+        let wait = limiter.reserve(at(1000.0));
+        assert!((wait.as_secs_f64() - 0.33).abs() < 1e-6, "{wait:?}");
+        let wait = limiter.reserve(at(1000.0));
+        assert!((wait.as_secs_f64() - 0.66).abs() < 1e-6, "{wait:?}");
+        // After a full minute idle, the window is empty again.
+        assert_eq!(limiter.reserve(at(1100.0)), Duration::ZERO);
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let policy = RetryPolicy::default();
+        for attempt in 0..10 {
+            let full = (Duration::from_millis(500) * 2u32.pow(attempt)).min(policy.max_delay);
+            let wait = policy.backoff(attempt);
+            assert!(wait >= full / 2 && wait <= full, "{attempt}: {wait:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = at(1_445_412_470.0); // 2015-10-21 07:27:50 UTC
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
+    }
+}

@@ -1,0 +1,273 @@
+//! Time windows rounded to whole hours, and the stats intervals.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use time::{Date, Month, OffsetDateTime};
+
+use crate::error::{Error, Result};
+
+const HOUR: i64 = 3600;
+
+/// A time window `[start, end)` in unix seconds, rounded to whole hours.
+///
+/// VRM's data has one-hour granularity, and its doc advises whole hours:
+/// the start is rounded down and the end up, so two windows that round to
+/// the same hours are the same query (and the same cache key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimeWindow {
+    start: i64,
+    end: i64,
+}
+
+impl TimeWindow {
+    /// The window from `start` to `end`, rounded to whole hours.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `end` is not after `start`.
+    pub fn new(start: OffsetDateTime, end: OffsetDateTime) -> Result<Self> {
+        Self::from_unix(start.unix_timestamp(), end.unix_timestamp())
+    }
+
+    /// The window between two unix timestamps (seconds), rounded to whole hours.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `end` is not after `start`, or a time
+    /// is before 1970.
+    pub fn from_unix(start: i64, end: i64) -> Result<Self> {
+        if start < 0 || end < 0 {
+            return Err(Error::invalid(format!(
+                "window {start}..{end}: times before 1970 are not accepted"
+            )));
+        }
+        if end <= start {
+            return Err(Error::invalid(format!(
+                "window start {start} is not before its end {end}: the start must come first"
+            )));
+        }
+        let start = start.div_euclid(HOUR) * HOUR;
+        let end = end.saturating_add(HOUR - 1).div_euclid(HOUR) * HOUR;
+        Ok(TimeWindow { start, end })
+    }
+
+    /// The `length` before `now`, rounded to whole hours.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `length` is zero.
+    pub fn last(length: Duration, now: OffsetDateTime) -> Result<Self> {
+        let now = now.unix_timestamp();
+        let secs = i64::try_from(length.as_secs()).unwrap_or(i64::MAX);
+        Self::from_unix(now.saturating_sub(secs), now)
+    }
+
+    /// Start, unix seconds.
+    pub fn start(&self) -> i64 {
+        self.start
+    }
+
+    /// End, unix seconds.
+    pub fn end(&self) -> i64 {
+        self.end
+    }
+
+    /// Length of the window.
+    pub fn length(&self) -> Duration {
+        Duration::from_secs(u64::try_from(self.end - self.start).unwrap_or(0))
+    }
+
+    /// Start as a date-time (UTC).
+    pub fn start_time(&self) -> OffsetDateTime {
+        to_datetime(self.start)
+    }
+
+    /// End as a date-time (UTC).
+    pub fn end_time(&self) -> OffsetDateTime {
+        to_datetime(self.end)
+    }
+}
+
+fn to_datetime(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+impl fmt::Display for TimeWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// The bucket size of a stats query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Interval {
+    /// 15 minutes (`15mins`); at most 31 days per request.
+    FifteenMinutes,
+    /// One hour (`hours`); at most 31 days per request.
+    Hours,
+    /// One day (`days`); at most 180 days per request.
+    Days,
+    /// One week (`weeks`); at most 140 days per request.
+    Weeks,
+    /// One month (`months`); at most 24 months per request.
+    Months,
+    /// One year (`years`); at most 5 years per request.
+    Years,
+}
+
+impl Interval {
+    /// Every interval, shortest first.
+    pub const ALL: [Interval; 6] = [
+        Interval::FifteenMinutes,
+        Interval::Hours,
+        Interval::Days,
+        Interval::Weeks,
+        Interval::Months,
+        Interval::Years,
+    ];
+
+    /// The name VRM uses (`15mins`, `hours`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interval::FifteenMinutes => "15mins",
+            Interval::Hours => "hours",
+            Interval::Days => "days",
+            Interval::Weeks => "weeks",
+            Interval::Months => "months",
+            Interval::Years => "years",
+        }
+    }
+
+    /// The doc's longest period for one request, in words.
+    pub fn max_period_text(self) -> &'static str {
+        match self {
+            Interval::FifteenMinutes | Interval::Hours => "31 days",
+            Interval::Days => "180 days",
+            Interval::Weeks => "140 days",
+            Interval::Months => "24 months",
+            Interval::Years => "5 years",
+        }
+    }
+
+    /// The latest end a single request starting at `start` may have
+    /// (unix seconds), by the doc's maximum period for this interval.
+    pub fn max_end(self, start: i64) -> i64 {
+        const DAY: i64 = 24 * HOUR;
+        match self {
+            Interval::FifteenMinutes | Interval::Hours => start + 31 * DAY,
+            Interval::Days => start + 180 * DAY,
+            Interval::Weeks => start + 140 * DAY,
+            Interval::Months => add_months(start, 24),
+            Interval::Years => add_months(start, 60),
+        }
+    }
+
+    /// Refuse a window longer than one request of this interval allows.
+    pub(crate) fn check_window(self, window: &TimeWindow) -> Result<()> {
+        if window.end() > self.max_end(window.start()) {
+            return Err(Error::invalid(format!(
+                "window {} is longer than {}, the longest period VRM serves for interval {}",
+                window,
+                self.max_period_text(),
+                self.as_str()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// `unix` plus `months` calendar months (the day clamped to the month's end).
+fn add_months(unix: i64, months: i32) -> i64 {
+    let t = to_datetime(unix);
+    let total = t.year() * 12 + (i32::from(u8::from(t.month())) - 1) + months;
+    let year = total.div_euclid(12);
+    let month_number = u8::try_from(total.rem_euclid(12) + 1).unwrap_or(1);
+    let Ok(month) = Month::try_from(month_number) else {
+        return unix;
+    };
+    let day = t.day().min(time::util::days_in_month(month, year));
+    match Date::from_calendar_date(year, month, day) {
+        Ok(date) => t.replace_date(date).unix_timestamp(),
+        Err(_) => unix,
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Interval {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Interval::ALL
+            .into_iter()
+            .find(|i| i.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "interval {s:?}: expected one of 15mins, hours, days, weeks, months, years"
+                ))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_start_down_and_end_up() {
+        let w = TimeWindow::from_unix(1_486_022_639, 1_486_026_001).unwrap();
+        assert_eq!(w.start(), 1_486_022_400);
+        assert_eq!(w.end(), 1_486_029_600);
+        let exact = TimeWindow::from_unix(3600, 7200).unwrap();
+        assert_eq!((exact.start(), exact.end()), (3600, 7200));
+    }
+
+    #[test]
+    fn same_hours_same_window() {
+        let a = TimeWindow::from_unix(1_486_022_401, 1_486_025_000).unwrap();
+        let b = TimeWindow::from_unix(1_486_022_999, 1_486_025_999).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn refuses_reversed_and_empty_windows() {
+        let e = TimeWindow::from_unix(2000, 1000).unwrap_err();
+        assert!(e.to_string().contains("2000"), "{e}");
+        assert!(TimeWindow::from_unix(1000, 1000).is_err());
+        assert!(TimeWindow::from_unix(-5, 1000).is_err());
+    }
+
+    #[test]
+    fn max_periods_follow_the_doc() {
+        let start = 1_704_067_200; // 2024-01-01
+        let day = 86_400;
+        assert_eq!(Interval::Hours.max_end(start), start + 31 * day);
+        assert_eq!(Interval::Days.max_end(start), start + 180 * day);
+        assert_eq!(Interval::Weeks.max_end(start), start + 140 * day);
+        assert_eq!(Interval::Months.max_end(start), 1_767_225_600); // 2026-01-01
+        assert_eq!(Interval::Years.max_end(start), 1_861_920_000); // 2029-01-01
+        let ok = TimeWindow::from_unix(start, start + 31 * day).unwrap();
+        assert!(Interval::Hours.check_window(&ok).is_ok());
+        let long = TimeWindow::from_unix(start, start + 31 * day + 3600).unwrap();
+        let e = Interval::Hours.check_window(&long).unwrap_err();
+        assert!(e.to_string().contains("31 days"), "{e}");
+    }
+
+    #[test]
+    fn month_arithmetic_clamps_days() {
+        // 2024-01-31 + 1 month = 2024-02-29
+        assert_eq!(add_months(1_706_659_200, 1), 1_709_164_800);
+    }
+
+    #[test]
+    fn interval_names_round_trip() {
+        for i in Interval::ALL {
+            assert_eq!(i.as_str().parse::<Interval>().unwrap(), i);
+        }
+        assert!("minutes".parse::<Interval>().is_err());
+    }
+}
