@@ -115,11 +115,52 @@ impl Auth {
     pub(crate) fn is_none(&self) -> bool {
         matches!(self, Auth::None)
     }
+
+    /// Who these credentials are, without the secret: the cache maps it to
+    /// a user id so that a later run (even offline) finds its rows. Tokens
+    /// are reduced to a one-way 64-bit hash (a token has far more entropy,
+    /// so the hash cannot give it back); user names are not secret.
+    pub(crate) fn fingerprint(&self) -> String {
+        match self {
+            Auth::None => "anonymous".into(),
+            Auth::Token(token) => format!("token:{:016x}", fnv1a(token.expose_secret().as_bytes())),
+            Auth::Credentials { username, .. } => format!("user:{}", username.to_lowercase()),
+            Auth::Demo => "demo".into(),
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: stable across Rust versions and platforms, unlike
+/// `std`'s hasher.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_name_the_account_not_the_secret() {
+        let token = Auth::Token(ApiToken::personal("0123456789abcdef-secret"));
+        let fp = token.fingerprint();
+        assert!(fp.starts_with("token:") && !fp.contains("secret"), "{fp}");
+        assert_eq!(
+            fp,
+            Auth::Token(ApiToken::personal("0123456789abcdef-secret")).fingerprint()
+        );
+        assert_ne!(fp, Auth::Token(ApiToken::personal("other")).fingerprint());
+        let login = Auth::Credentials {
+            username: "Me@Example.com".into(),
+            password: Secret::new("pa55word"),
+            sms_token: None,
+        };
+        assert_eq!(login.fingerprint(), "user:me@example.com");
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 
     #[test]
     fn secrets_never_show_in_debug() {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{ApiToken, Auth, Secret};
+use crate::cache::{Cache, CacheMode, CachePolicy};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{ApiError, DecodeError, Error, Result, snippet};
 use crate::fetched::{Fetched, Source};
@@ -32,7 +33,7 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     http: Http,
     base_url: String,
     auth: Auth,
@@ -44,6 +45,11 @@ struct Inner {
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     requests: AtomicU64,
+    pub(crate) cache: Option<Cache>,
+    pub(crate) cache_mode: CacheMode,
+    pub(crate) cache_policy: CachePolicy,
+    pub(crate) hits: AtomicU64,
+    pub(crate) misses: AtomicU64,
 }
 
 #[derive(Default)]
@@ -53,6 +59,8 @@ struct Session {
     /// away a newer one.
     generation: u64,
     user_id: Option<UserId>,
+    /// The cache scope (host + account) once known.
+    pub(crate) scope: Option<i64>,
 }
 
 impl fmt::Debug for Client {
@@ -67,6 +75,8 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base_url)
             .field("auth", &auth)
             .field("retry", &self.inner.retry)
+            .field("cache", &self.inner.cache)
+            .field("cache_mode", &self.inner.cache_mode)
             .finish_non_exhaustive()
     }
 }
@@ -77,6 +87,11 @@ impl fmt::Debug for Client {
 pub struct Counters {
     /// HTTP requests sent (logins and retries included).
     pub requests: u64,
+    /// Answers served from the cache (stale copies included).
+    pub hits: u64,
+    /// Answers the cache could not give in full, so VRM was asked (or, in
+    /// offline mode, an error was returned).
+    pub misses: u64,
 }
 
 impl Client {
@@ -96,11 +111,39 @@ impl Client {
     pub fn counters(&self) -> Counters {
         Counters {
             requests: self.inner.requests.load(Ordering::Relaxed),
+            hits: self.inner.hits.load(Ordering::Relaxed),
+            misses: self.inner.misses.load(Ordering::Relaxed),
         }
     }
 
     pub(crate) fn clock(&self) -> &dyn Clock {
         self.inner.clock.as_ref()
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// The cache this client reads and fills, if any.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.inner.cache.as_ref()
+    }
+
+    /// Where answers may come from.
+    pub fn cache_mode(&self) -> CacheMode {
+        self.inner.cache_mode
+    }
+
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.inner.auth
+    }
+
+    pub(crate) fn session_scope(&self) -> Option<i64> {
+        self.session().scope
+    }
+
+    pub(crate) fn set_session_scope(&self, scope: i64) {
+        self.session().scope = Some(scope);
     }
 
     /// Log in now (username + password, or the demo account) and return the
@@ -180,8 +223,16 @@ impl Client {
     ///
     /// The one chokepoint of every endpoint method: the cache will sit here.
     pub(crate) fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<Fetched<T>> {
-        let (body, requests) = self.fetch(&request)?;
-        let value = decode::<T>(&request, 200, &body)?;
+        self.get(request, |request, body| decode::<T>(request, 200, body))
+    }
+
+    /// Like [`execute`](Self::execute), never through the cache.
+    pub(crate) fn execute_network<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+    ) -> Result<Fetched<T>> {
+        let (body, requests) = self.fetch(request)?;
+        let value = decode::<T>(request, 200, &body)?;
         Ok(Fetched::new(
             value,
             Source::Network,
@@ -427,6 +478,9 @@ pub struct ClientBuilder {
     rate_limit: Option<RateLimit>,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
+    cache: Option<Cache>,
+    cache_mode: CacheMode,
+    cache_policy: CachePolicy,
 }
 
 impl Default for ClientBuilder {
@@ -441,6 +495,9 @@ impl Default for ClientBuilder {
             rate_limit: Some(RateLimit::VRM),
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
+            cache: None,
+            cache_mode: CacheMode::default(),
+            cache_policy: CachePolicy::default(),
         }
     }
 }
@@ -541,6 +598,35 @@ impl ClientBuilder {
         self
     }
 
+    /// Read and fill `cache` on every GET (see the README's "The cache").
+    /// Default: no cache.
+    ///
+    /// ```no_run
+    /// # fn main() -> vrm::Result<()> {
+    /// let vrm = vrm::Client::builder()
+    ///     .demo()
+    ///     .cache(vrm::Cache::open_default()?)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn cache(mut self, cache: Cache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Where answers may come from. Default [`CacheMode::PreferCache`].
+    pub fn cache_mode(mut self, mode: CacheMode) -> Self {
+        self.cache_mode = mode;
+        self
+    }
+
+    /// Freshness limits, settle margin, diagnostics retention.
+    /// Default [`CachePolicy::default`].
+    pub fn cache_policy(mut self, policy: CachePolicy) -> Self {
+        self.cache_policy = policy;
+        self
+    }
+
     /// Build the client. Makes no request.
     ///
     /// # Errors
@@ -585,6 +671,11 @@ impl ClientBuilder {
                 retry: self.retry,
                 clock: self.clock,
                 requests: AtomicU64::new(0),
+                cache: self.cache,
+                cache_mode: self.cache_mode,
+                cache_policy: self.cache_policy,
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
             }),
         })
     }

@@ -39,6 +39,12 @@ pub enum Error {
     Decode(Box<DecodeError>),
     /// The caller asked for something invalid; no request was made.
     InvalidInput(String),
+    /// The cache file failed (cannot be opened, damaged, newer schema, disk
+    /// full). See [`CacheError`](crate::CacheError).
+    Cache(crate::cache::CacheError),
+    /// Offline mode, and the cache does not hold what was asked for; the
+    /// message names what is missing.
+    NotCached(String),
 }
 
 impl Error {
@@ -68,6 +74,18 @@ impl Error {
     /// True when the request was refused before anything was sent.
     pub fn is_invalid_input(&self) -> bool {
         matches!(self, Error::InvalidInput(_))
+    }
+
+    /// True when offline mode found no cached copy.
+    pub fn is_not_cached(&self) -> bool {
+        matches!(self, Error::NotCached(_))
+    }
+
+    /// True for failures of the network or of VRM's servers (transport,
+    /// 5xx, 429): the cases where a stale cached copy may stand in.
+    pub fn is_network(&self) -> bool {
+        matches!(self, Error::Transport(_) | Error::RateLimited { .. })
+            || matches!(self, Error::Api(e) if e.status >= 500)
     }
 
     /// The API error behind [`Error::Api`] or [`Error::Unauthorized`].
@@ -106,6 +124,8 @@ impl fmt::Display for Error {
             Error::RateLimited { retry_after: None } => write!(f, "vrm rate limit reached"),
             Error::Decode(e) => write!(f, "{e}"),
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
+            Error::Cache(e) => write!(f, "{e}"),
+            Error::NotCached(m) => write!(f, "offline and not in the cache: {m}"),
         }
     }
 }
@@ -114,6 +134,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(e) => Some(e),
+            Error::Cache(e) => Some(e),
             Error::Decode(e) => e
                 .source
                 .as_ref()

@@ -40,6 +40,9 @@ pub(crate) struct Request {
     /// Whether the answer holds a secret (a token), so that error messages
     /// must not quote it.
     pub(crate) secret_answer: bool,
+    /// How the answer may be cached: its kind and site. `None`: never
+    /// (logins, logouts, token calls, POSTs).
+    pub(crate) cache: Option<(crate::cache::CacheKind, Option<u64>)>,
 }
 
 impl Request {
@@ -52,6 +55,7 @@ impl Request {
             body: None,
             auth: true,
             secret_answer: false,
+            cache: None,
         }
     }
 
@@ -75,6 +79,12 @@ impl Request {
 
     pub(crate) fn with_secret_answer(mut self) -> Self {
         self.secret_answer = true;
+        self
+    }
+
+    /// Let the cache keep the answer, as `kind` of `site`.
+    pub(crate) fn cached(mut self, kind: crate::cache::CacheKind, site: Option<u64>) -> Self {
+        self.cache = Some((kind, site));
         self
     }
 

@@ -9,6 +9,8 @@
 
 pub mod api;
 mod auth;
+pub mod cache;
+mod cached;
 pub mod catalog;
 mod client;
 pub mod clock;
@@ -25,6 +27,10 @@ pub use api::stats::{OverallStatsQuery, StatsKind, StatsQuery};
 pub use api::users::{Revoke, UserApi};
 pub use api::widgets::{GraphQuery, Widget, WidgetKind, WidgetQuery};
 pub use auth::{ApiToken, TokenKind};
+pub use cache::{
+    Cache, CacheError, CacheInfo, CacheKind, CacheMode, CachePolicy, DiagnosticChange, KindRows,
+    Purge, SiteRows,
+};
 pub use client::{BASE_URL_ENV, Client, ClientBuilder, Counters, DEFAULT_BASE_URL};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, DecodeError, Error, Result, TransportError, TransportKind};

@@ -161,18 +161,83 @@ impl Interval {
             Interval::Years => add_months(start, 60),
         }
     }
+}
 
-    /// Refuse a window longer than one request of this interval allows.
-    pub(crate) fn check_window(self, window: &TimeWindow) -> Result<()> {
-        if window.end() > self.max_end(window.start()) {
-            return Err(Error::invalid(format!(
-                "window {} is longer than {}, the longest period VRM serves for interval {}",
-                window,
-                self.max_period_text(),
-                self.as_str()
-            )));
+impl Interval {
+    /// Whether buckets align on the hour whatever the window's start
+    /// (`15mins`, `hours`), so any sub-window of a fetched range is reusable.
+    pub(crate) fn is_hour_aligned(self) -> bool {
+        matches!(self, Interval::FifteenMinutes | Interval::Hours)
+    }
+
+    /// The end of the bucket that starts at `t` (unix seconds).
+    pub(crate) fn bucket_end(self, t: i64) -> i64 {
+        match self {
+            Interval::FifteenMinutes => t + 15 * 60,
+            Interval::Hours => t + HOUR,
+            Interval::Days => t + 24 * HOUR,
+            Interval::Weeks => t + 7 * 24 * HOUR,
+            Interval::Months => add_months(t, 1),
+            Interval::Years => add_months(t, 12),
         }
-        Ok(())
+    }
+
+    /// A name for the bucket alignment of windows that start at `start`:
+    /// two windows with the same grid have the same bucket boundaries.
+    /// Empty for hour-aligned intervals.
+    pub(crate) fn grid(self, start: i64) -> String {
+        let t = to_datetime(start);
+        match self {
+            Interval::FifteenMinutes | Interval::Hours => String::new(),
+            Interval::Days => format!("d{}", start.rem_euclid(24 * HOUR)),
+            Interval::Weeks => format!("w{}", start.rem_euclid(7 * 24 * HOUR)),
+            Interval::Months => format!("m{}T{}", t.day(), t.hour()),
+            Interval::Years => format!("y{}-{}T{}", u8::from(t.month()), t.day(), t.hour()),
+        }
+    }
+
+    /// The latest bucket boundary of the grid through `anchor` that is not
+    /// after `t` (and not before `anchor`).
+    pub(crate) fn snap_down(self, anchor: i64, t: i64) -> i64 {
+        if t <= anchor {
+            return anchor;
+        }
+        match self {
+            Interval::FifteenMinutes | Interval::Hours | Interval::Days | Interval::Weeks => {
+                let len = self.bucket_end(0);
+                anchor + (t - anchor).div_euclid(len) * len
+            }
+            Interval::Months | Interval::Years => {
+                let step = if self == Interval::Months { 1 } else { 12 };
+                let (a, b) = (to_datetime(anchor), to_datetime(t));
+                let months = (b.year() - a.year()) * 12 + i32::from(u8::from(b.month()))
+                    - i32::from(u8::from(a.month()));
+                let mut k = (months / step).max(0);
+                while k > 0 && add_months(anchor, k * step) > t {
+                    k -= 1;
+                }
+                while add_months(anchor, (k + 1) * step) <= t {
+                    k += 1;
+                }
+                add_months(anchor, k * step)
+            }
+        }
+    }
+
+    /// `[start, end)` cut into the fewest requests VRM serves for this
+    /// interval, in order.
+    pub(crate) fn chunks(self, start: i64, end: i64) -> Vec<(i64, i64)> {
+        let mut chunks = Vec::new();
+        let mut from = start;
+        while from < end {
+            let to = self.max_end(from).min(end);
+            if to <= from {
+                break;
+            }
+            chunks.push((from, to));
+            from = to;
+        }
+        chunks
     }
 }
 
@@ -250,17 +315,67 @@ mod tests {
         assert_eq!(Interval::Weeks.max_end(start), start + 140 * day);
         assert_eq!(Interval::Months.max_end(start), 1_767_225_600); // 2026-01-01
         assert_eq!(Interval::Years.max_end(start), 1_861_920_000); // 2029-01-01
-        let ok = TimeWindow::from_unix(start, start + 31 * day).unwrap();
-        assert!(Interval::Hours.check_window(&ok).is_ok());
-        let long = TimeWindow::from_unix(start, start + 31 * day + 3600).unwrap();
-        let e = Interval::Hours.check_window(&long).unwrap_err();
-        assert!(e.to_string().contains("31 days"), "{e}");
     }
 
     #[test]
     fn month_arithmetic_clamps_days() {
         // 2024-01-31 + 1 month = 2024-02-29
         assert_eq!(add_months(1_706_659_200, 1), 1_709_164_800);
+    }
+
+    #[test]
+    fn long_windows_split_into_allowed_chunks() {
+        let start = 1_704_067_200; // 2024-01-01
+        let day = 86_400;
+        let hours90 = Interval::Hours.chunks(start, start + 90 * day);
+        assert_eq!(
+            hours90,
+            [
+                (start, start + 31 * day),
+                (start + 31 * day, start + 62 * day),
+                (start + 62 * day, start + 90 * day)
+            ]
+        );
+        assert_eq!(Interval::Hours.chunks(start, start + 365 * day).len(), 12);
+        let days3y = Interval::Days.chunks(start, start + 3 * 365 * day);
+        assert_eq!(days3y.len(), 7);
+        assert!(days3y.windows(2).all(|w| w[0].1 == w[1].0));
+        assert_eq!(
+            Interval::Days.chunks(start, start + day),
+            [(start, start + day)]
+        );
+    }
+
+    #[test]
+    fn grids_and_snapping() {
+        let start = 1_704_067_200 + 5 * 3600; // 2024-01-01T05:00Z
+        let day = 86_400;
+        assert_eq!(Interval::Hours.grid(start), "");
+        assert_eq!(
+            Interval::Days.grid(start),
+            Interval::Days.grid(start + 9 * day)
+        );
+        assert_ne!(
+            Interval::Days.grid(start),
+            Interval::Days.grid(start + 3600)
+        );
+        assert_eq!(
+            Interval::Days.snap_down(start, start + 2 * day + 7),
+            start + 2 * day
+        );
+        assert_eq!(Interval::Days.snap_down(start, start - 50), start);
+        // Months from Jan 31: Feb 29 (clamped), then Mar 31.
+        let jan31 = 1_706_659_200;
+        let feb29 = add_months(jan31, 1);
+        assert_eq!(Interval::Months.snap_down(jan31, feb29 + 5), feb29);
+        let mar31 = add_months(jan31, 2);
+        assert_eq!(Interval::Months.snap_down(jan31, mar31 - 1), feb29);
+        assert_eq!(Interval::Months.snap_down(jan31, mar31), mar31);
+        assert_eq!(Interval::Months.bucket_end(jan31), feb29);
+        assert_eq!(
+            Interval::Years.snap_down(jan31, jan31 + 400 * day),
+            add_months(jan31, 12)
+        );
     }
 
     #[test]

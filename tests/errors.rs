@@ -108,7 +108,6 @@ fn invalid_input_makes_no_request() {
     let (client, _) = common::client(&server);
     let site = client.site(SiteId(5));
     let day = TimeWindow::from_unix(1_700_000_000, 1_700_086_400).unwrap();
-    let long = TimeWindow::from_unix(1_700_000_000, 1_700_000_000 + 32 * 86_400).unwrap();
     let no_codes: [&str; 0] = [];
 
     let refusals: Vec<(&str, Error)> = vec![
@@ -120,24 +119,6 @@ fn invalid_input_makes_no_request() {
             "custom stats without codes",
             site.stats(&StatsQuery::custom(day, Interval::Hours, no_codes))
                 .unwrap_err(),
-        ),
-        (
-            "hours beyond 31 days",
-            site.stats(&StatsQuery::kwh(long, Interval::Hours))
-                .unwrap_err(),
-        ),
-        (
-            "15mins beyond 31 days",
-            site.stats(&StatsQuery::kwh(long, Interval::FifteenMinutes))
-                .unwrap_err(),
-        ),
-        (
-            "days beyond 180 days",
-            site.stats(&StatsQuery::kwh(
-                TimeWindow::from_unix(1_600_000_000, 1_600_000_000 + 181 * 86_400).unwrap(),
-                Interval::Days,
-            ))
-            .unwrap_err(),
         ),
         (
             "a malformed code",

@@ -2,17 +2,18 @@
 
 use base64::Engine as _;
 
-use crate::api::stats::{OverallStatsQuery, StatsQuery};
+use crate::api::stats::OverallStatsQuery;
 use crate::api::widgets::{GraphQuery, Widget, WidgetQuery};
+use crate::cache::CacheKind;
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::fetched::Fetched;
+use crate::fetched::{Fetched, Source};
 use crate::http::Request;
 use crate::ids::SiteId;
 use crate::models::{
     DataDownloadResponse, DiagnosticRecord, DiagnosticsResponse, GpsDownloadResponse, GraphRecords,
-    GraphResponse, OverallStats, OverallStatsResponse, Stats, StatsResponse, SystemOverview,
-    SystemOverviewResponse, TagsResponse, WidgetRecords, WidgetResponse,
+    GraphResponse, OverallStats, OverallStatsResponse, SystemOverview, SystemOverviewResponse,
+    TagsResponse, WidgetRecords, WidgetResponse,
 };
 use crate::window::TimeWindow;
 
@@ -76,6 +77,10 @@ impl Site<'_> {
         self.id
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        self.client
+    }
+
     /// The connected devices, with their instances.
     ///
     /// `GET /installations/{idSite}/system-overview`
@@ -95,7 +100,8 @@ impl Site<'_> {
         let request = Request::get(
             "installations/{idSite}/system-overview",
             format!("installations/{}/system-overview", self.id),
-        );
+        )
+        .cached(CacheKind::SystemOverview, Some(self.id.get()));
         Ok(self
             .client
             .execute::<SystemOverviewResponse>(request)?
@@ -119,11 +125,13 @@ impl Site<'_> {
             "installations/{idSite}/diagnostics",
             format!("installations/{}/diagnostics", self.id),
         )
-        .query("count", count.to_string());
-        Ok(self
-            .client
-            .execute::<DiagnosticsResponse>(request)?
-            .map(|r| r.records))
+        .query("count", count.to_string())
+        .cached(CacheKind::Diagnostics, Some(self.id.get()));
+        let fetched = self.client.execute::<DiagnosticsResponse>(request)?;
+        if fetched.source() == Source::Network {
+            self.client.record_diagnostics(self.id, &fetched.records)?;
+        }
+        Ok(fetched.map(|r| r.records))
     }
 
     /// The installation's tags.
@@ -136,7 +144,8 @@ impl Site<'_> {
         let request = Request::get(
             "installations/{idSite}/tags",
             format!("installations/{}/tags", self.id),
-        );
+        )
+        .cached(CacheKind::Tags, Some(self.id.get()));
         self.client.execute(request)
     }
 
@@ -152,18 +161,14 @@ impl Site<'_> {
             format!("installations/{}/gps-download", self.id),
         )
         .query("start", window.start().to_string())
-        .query("end", window.end().to_string());
-        let (body, requests) = self.client.fetch(&request)?;
-        let kml = read_body(&request, &body, |body| {
-            GpsDownloadResponse::from_body(body)
-                .filter(|gps| !gps.kml().is_some_and(looks_like_html))
-        })?;
-        Ok(Fetched::new(
-            kml,
-            crate::fetched::Source::Network,
-            requests,
-            self.client.clock().now(),
-        ))
+        .query("end", window.end().to_string())
+        .cached(CacheKind::GpsDownload, Some(self.id.get()));
+        self.client.get(request, |request, body| {
+            read_body(request, body, |body| {
+                GpsDownloadResponse::from_body(body)
+                    .filter(|gps| !gps.kml().is_some_and(looks_like_html))
+            })
+        })
     }
 
     /// An export of the installation's data as a CSV or XLS file: the bytes
@@ -186,56 +191,26 @@ impl Site<'_> {
         .query("start", window.start().to_string())
         .query("end", window.end().to_string())
         .query("format", format.as_str())
-        .query("datatype", data.as_str());
-        let (body, requests) = self.client.fetch(&request)?;
-        let encoded = read_body(&request, &body, DataDownloadResponse::from_body)?;
-        let text: String = encoded
-            .base64()
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.as_bytes())
-            .map_err(|_| {
-                Error::Decode(Box::new(crate::error::DecodeError {
-                    endpoint: request.template,
-                    status: 200,
-                    snippet: crate::error::snippet(&body),
-                    source: None,
-                }))
-            })?;
-        Ok(Fetched::new(
-            bytes,
-            crate::fetched::Source::Network,
-            requests,
-            self.client.clock().now(),
-        ))
-    }
-
-    /// Energy readings over a window, in buckets.
-    ///
-    /// `GET /installations/{idSite}/stats?type&attributeCodes[]&interval&start&end&show_instance`
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] (before any request) for custom stats without
-    /// codes or a window longer than the interval allows; transport, API and
-    /// decode errors.
-    ///
-    /// ```no_run
-    /// # fn main() -> vrm::Result<()> {
-    /// use vrm::{Interval, StatsQuery, TimeWindow};
-    /// let vrm = vrm::Client::builder().demo().build()?;
-    /// let week = TimeWindow::from_unix(1_700_000_000, 1_700_604_800)?;
-    /// let stats = vrm.site(vrm::SiteId(151734)).stats(&StatsQuery::kwh(week, Interval::Days))?;
-    /// println!("{:?}", stats.totals);
-    /// # Ok(()) }
-    /// ```
-    pub fn stats(&self, query: &StatsQuery) -> Result<Fetched<Stats>> {
-        query.validate()?;
-        Ok(self
-            .client
-            .execute::<StatsResponse>(query.request(self.id))?
-            .map(StatsResponse::into_stats))
+        .query("datatype", data.as_str())
+        .cached(CacheKind::DataDownload, Some(self.id.get()));
+        self.client.get(request, |request, body| {
+            let encoded = read_body(request, body, DataDownloadResponse::from_body)?;
+            let text: String = encoded
+                .base64()
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(text.as_bytes())
+                .map_err(|_| {
+                    Error::Decode(Box::new(crate::error::DecodeError {
+                        endpoint: request.template,
+                        status: 200,
+                        snippet: crate::error::snippet(body),
+                        source: None,
+                    }))
+                })
+        })
     }
 
     /// Totals for today, this week, this month and this year.

@@ -2,5 +2,6 @@
 
 pub mod installations;
 pub mod stats;
+pub mod stats_fetch;
 pub mod users;
 pub mod widgets;

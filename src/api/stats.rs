@@ -146,13 +146,19 @@ impl StatsQuery {
         self.show_instance
     }
 
-    /// Refuse what VRM would refuse, before any request.
+    /// Refuse what VRM would refuse, before any request. Windows longer
+    /// than one request allows are not refused: they are split.
     pub(crate) fn validate(&self) -> Result<()> {
-        self.kind.validate()?;
-        self.interval.check_window(&self.window)
+        self.kind.validate()
     }
 
+    #[cfg(test)]
     pub(crate) fn request(&self, site: SiteId) -> Request {
+        self.request_for(site, (self.window.start(), self.window.end()))
+    }
+
+    /// The request for the part `[start, end)` of the window.
+    pub(crate) fn request_for(&self, site: SiteId, (start, end): (i64, i64)) -> Request {
         let request = Request::get(
             "installations/{idSite}/stats",
             format!("installations/{site}/stats"),
@@ -161,8 +167,8 @@ impl StatsQuery {
             .kind
             .add_to(request)
             .query("interval", self.interval.as_str())
-            .query("start", self.window.start().to_string())
-            .query("end", self.window.end().to_string());
+            .query("start", start.to_string())
+            .query("end", end.to_string());
         if self.show_instance {
             request = request.query("show_instance", "1");
         }
@@ -213,7 +219,8 @@ impl OverallStatsQuery {
         let request = Request::get(
             "installations/{idSite}/overallstats",
             format!("installations/{site}/overallstats"),
-        );
+        )
+        .cached(crate::cache::CacheKind::OverallStats, Some(site.get()));
         match &self.kind {
             Some(kind) => kind.add_to(request),
             None => request,
@@ -249,12 +256,9 @@ mod tests {
             .validate()
             .unwrap_err();
         assert!(e.to_string().contains("x&y"), "{e}");
+        // Long windows are split, not refused.
         let long = TimeWindow::from_unix(0, 40 * 86_400).unwrap();
-        let e = StatsQuery::kwh(long, Interval::Hours)
-            .validate()
-            .unwrap_err();
-        assert!(e.to_string().contains("31 days"), "{e}");
-        assert!(StatsQuery::kwh(long, Interval::Days).validate().is_ok());
+        assert!(StatsQuery::kwh(long, Interval::Hours).validate().is_ok());
         assert!(OverallStatsQuery::custom(none).validate().is_err());
         assert!(OverallStatsQuery::new().validate().is_ok());
     }

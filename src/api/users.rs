@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::cache::CacheKind;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::fetched::Fetched;
@@ -54,7 +55,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn me(&self) -> Result<Fetched<User>> {
-        let request = Request::get("users/me", "users/me".into());
+        let request = Request::get("users/me", "users/me".into()).cached(CacheKind::User, None);
         let me = self.execute::<MeResponse>(request)?.map(|r| r.user);
         self.remember_user_id(me.id);
         Ok(me)
@@ -69,10 +70,18 @@ impl Client {
         if let Some(id) = self.known_user_id() {
             return Ok(id);
         }
+        if let Some(id) = self.cached_user_id()? {
+            self.remember_user_id(id);
+            return Ok(id);
+        }
         if self.can_login() {
             return self.login();
         }
-        Ok(self.me()?.id)
+        // Not through the cache: the cache needs this id to find its rows.
+        let request = Request::get("users/me", "users/me".into());
+        let id = self.execute_network::<MeResponse>(&request)?.user.id;
+        self.remember_user_id(id);
+        Ok(id)
     }
 
     /// The endpoints of user `id` (a dealer or admin may see other users).
@@ -126,6 +135,7 @@ impl UserApi<'_> {
         if extended {
             request = request.query("extended", "1");
         }
+        let request = request.cached(CacheKind::Installations, None);
         Ok(self
             .client
             .execute::<InstallationsResponse>(request)?
@@ -145,7 +155,7 @@ impl UserApi<'_> {
         );
         Ok(self
             .client
-            .execute::<TokensResponse>(request)?
+            .execute_network::<TokensResponse>(&request)?
             .map(|r| r.tokens))
     }
 
@@ -171,7 +181,7 @@ impl UserApi<'_> {
             body,
         )
         .with_secret_answer();
-        self.client.execute(request)
+        self.client.execute_network(&request)
     }
 
     /// Revoke one personal access token, or all of them; returns how many
@@ -188,7 +198,7 @@ impl UserApi<'_> {
         );
         Ok(self
             .client
-            .execute::<RevokeResponse>(request)?
+            .execute_network::<RevokeResponse>(&request)?
             .map(|r| r.data.removed))
     }
 }

@@ -206,7 +206,7 @@ impl WidgetQuery {
                 .query("start", window.start().to_string())
                 .query("end", window.end().to_string());
         }
-        Ok(request)
+        Ok(request.cached(crate::cache::CacheKind::Widget, Some(site.get())))
     }
 }
 
@@ -271,7 +271,7 @@ impl GraphQuery {
                 .query("start", window.start().to_string())
                 .query("end", window.end().to_string());
         }
-        Ok(request)
+        Ok(request.cached(crate::cache::CacheKind::Graph, Some(site.get())))
     }
 }
 

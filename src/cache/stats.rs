@@ -1,0 +1,529 @@
+//! Stats in the cache: points per series, and the ranges fetched.
+//!
+//! A window is answered locally when fetched ranges cover it (rule 2), the
+//! parts they do not cover are what gets fetched (rule 3), ranges only serve
+//! queries of the same bucket alignment (rule 5), and the part of a range
+//! that was recent when fetched is trusted only while fresh (rule 6).
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::{Cache, to_sql_id};
+use crate::api::stats::StatsKind;
+use crate::error::Result;
+use crate::models::{Point, Series};
+use crate::window::Interval;
+
+/// Everything that names one cached stats query but its window.
+#[derive(Debug, Clone)]
+pub(crate) struct StatsKey<'a> {
+    pub scope: i64,
+    pub site: u64,
+    pub kind: &'a StatsKind,
+    pub interval: Interval,
+    /// The bucket alignment ([`Interval::grid`]) of the query's start.
+    pub grid: String,
+    pub per_instance: bool,
+}
+
+/// The code under which the ranges of a kwh query are kept: the kwh set is
+/// VRM's choice, so it is covered as a whole.
+const ALL_CODES: &str = "*";
+
+impl StatsKey<'_> {
+    fn range_codes(&self) -> Vec<&str> {
+        match self.kind {
+            StatsKind::Kwh => vec![ALL_CODES],
+            StatsKind::Custom(codes) => codes.iter().map(String::as_str).collect(),
+        }
+    }
+
+    fn instance_filter(&self) -> &'static str {
+        if self.per_instance {
+            "instance >= 0"
+        } else {
+            "instance = -1"
+        }
+    }
+}
+
+/// What the cache holds of a window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Coverage {
+    /// The parts to fetch: not stored, or recent and no longer fresh. On
+    /// the query's bucket grid, merged, in order.
+    pub missing: Vec<(i64, i64)>,
+    /// The parts not stored at all (what offline mode cannot answer).
+    pub absent: Vec<(i64, i64)>,
+    /// When the oldest range used was fetched (unix s).
+    pub oldest: Option<i64>,
+}
+
+/// How fresh a range must be.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Freshness {
+    pub now: i64,
+    /// Seconds after which a bucket is final, counted from its fetch.
+    pub settle: i64,
+    /// Seconds a not-final range stays fresh.
+    pub fresh: i64,
+}
+
+impl Cache {
+    /// What the cache holds of `[start, end)` for `key`.
+    pub(crate) fn stats_coverage(
+        &self,
+        key: &StatsKey<'_>,
+        (start, end): (i64, i64),
+        freshness: Freshness,
+    ) -> Result<Coverage> {
+        let conn = self.conn();
+        coverage(&conn, key, (start, end), freshness)
+            .map_err(|e| self.error("reading cached stats ranges", &e))
+    }
+
+    /// Store one fetched chunk `[start, end)` (points and range) in one
+    /// transaction, replacing what was cached for it.
+    pub(crate) fn store_stats(
+        &self,
+        key: &StatsKey<'_>,
+        (start, end): (i64, i64),
+        records: &BTreeMap<String, Series>,
+        freshness: Freshness,
+    ) -> Result<()> {
+        let mut conn = self.conn();
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            store(&tx, key, (start, end), records)?;
+            for code in key.range_codes() {
+                add_range(&tx, key, code, (start, end), freshness)?;
+            }
+            tx.commit()
+        };
+        run(&mut conn).map_err(|e| self.error("storing stats", &e))
+    }
+
+    /// The cached points of `[start, end)`, by code.
+    pub(crate) fn read_stats(
+        &self,
+        key: &StatsKey<'_>,
+        (start, end): (i64, i64),
+    ) -> Result<BTreeMap<String, Series>> {
+        let conn = self.conn();
+        read(&conn, key, (start, end)).map_err(|e| self.error("reading cached stats", &e))
+    }
+}
+
+fn coverage(
+    conn: &Connection,
+    key: &StatsKey<'_>,
+    (start, end): (i64, i64),
+    f: Freshness,
+) -> rusqlite::Result<Coverage> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT start, end, fetched_at FROM stats_ranges
+         WHERE scope = ?1 AND site = ?2 AND type = ?3 AND interval = ?4 AND grid = ?5
+           AND code = ?6 AND per_instance = ?7 AND start < ?9 AND end > ?8",
+    )?;
+    let mut missing = Vec::new();
+    let mut absent = Vec::new();
+    let mut oldest: Option<i64> = None;
+    for code in key.range_codes() {
+        let mut usable = Vec::new();
+        let mut stored = Vec::new();
+        let rows = stmt.query_map(
+            params![
+                key.scope,
+                to_sql_id(key.site),
+                key.kind.as_str(),
+                key.interval.as_str(),
+                key.grid,
+                code,
+                key.per_instance,
+                start,
+                end
+            ],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            },
+        )?;
+        for row in rows {
+            let (a, b, fetched_at) = row?;
+            stored.push((a, b));
+            // Final up to `fetched_at - settle`; the rest only while fresh.
+            let final_end = b.min(fetched_at - f.settle);
+            if f.now - fetched_at <= f.fresh {
+                usable.push((a, b));
+            } else if a < final_end {
+                usable.push((a, final_end));
+            }
+            oldest = Some(oldest.map_or(fetched_at, |o| o.min(fetched_at)));
+        }
+        missing.extend(gaps((start, end), usable));
+        absent.extend(gaps((start, end), stored));
+    }
+    if !key.interval.is_hour_aligned() {
+        // A bucket cut short by an earlier, shorter window does not answer
+        // a query that needs it whole (or cut elsewhere).
+        for t in mismatched_buckets(conn, key, (start, end))? {
+            let bucket = (t, key.interval.bucket_end(t).min(end));
+            missing.push(bucket);
+            absent.push(bucket);
+        }
+    }
+    Ok(Coverage {
+        missing: on_grid(key.interval, start, missing),
+        absent: on_grid(key.interval, start, absent),
+        oldest,
+    })
+}
+
+/// `window` minus the union of `covered`, in order.
+fn gaps((start, end): (i64, i64), mut covered: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    covered.sort_unstable();
+    let mut gaps = Vec::new();
+    let mut at = start;
+    for (a, b) in covered {
+        if a > at {
+            gaps.push((at, a.min(end)));
+        }
+        at = at.max(b);
+        if at >= end {
+            break;
+        }
+    }
+    if at < end {
+        gaps.push((at, end));
+    }
+    gaps.retain(|(a, b)| a < b);
+    gaps
+}
+
+/// Snap each part's start down to the query's bucket grid, then merge.
+fn on_grid(interval: Interval, anchor: i64, mut parts: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    for part in &mut parts {
+        part.0 = interval.snap_down(anchor, part.0);
+    }
+    parts.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(parts.len());
+    for (a, b) in parts {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
+}
+
+/// Bucket starts (unix s) in the window whose stored span is not the one
+/// the window needs.
+fn mismatched_buckets(
+    conn: &Connection,
+    key: &StatsKey<'_>,
+    (start, end): (i64, i64),
+) -> rusqlite::Result<Vec<i64>> {
+    let sql = format!(
+        "SELECT DISTINCT p.t, p.span_end FROM stats_points p JOIN stats_series s ON p.series = s.id
+         WHERE s.scope = ?1 AND s.site = ?2 AND s.type = ?3 AND s.interval = ?4 AND s.grid = ?5
+           AND s.{} AND p.t >= ?6 AND p.t < ?7",
+        key.instance_filter()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            key.scope,
+            to_sql_id(key.site),
+            key.kind.as_str(),
+            key.interval.as_str(),
+            key.grid,
+            start.saturating_mul(1000),
+            end.saturating_mul(1000)
+        ],
+        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (t_ms, span_end) = row?;
+        let t = t_ms.div_euclid(1000);
+        if span_end != key.interval.bucket_end(t).min(end) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// The id of a series, created on first use.
+fn series_id(
+    tx: &Transaction<'_>,
+    key: &StatsKey<'_>,
+    code: &str,
+    instance: i64,
+) -> rusqlite::Result<i64> {
+    let args = params![
+        key.scope,
+        to_sql_id(key.site),
+        key.kind.as_str(),
+        key.interval.as_str(),
+        key.grid,
+        code,
+        instance
+    ];
+    let found = tx
+        .prepare_cached(
+            "SELECT id FROM stats_series WHERE scope = ?1 AND site = ?2 AND type = ?3
+             AND interval = ?4 AND grid = ?5 AND code = ?6 AND instance = ?7",
+        )?
+        .query_row(args, |row| row.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    tx.prepare_cached(
+        "INSERT INTO stats_series (scope, site, type, interval, grid, code, instance)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(args)?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn store(
+    tx: &Transaction<'_>,
+    key: &StatsKey<'_>,
+    (start, end): (i64, i64),
+    records: &BTreeMap<String, Series>,
+) -> rusqlite::Result<()> {
+    let (start_ms, end_ms) = (start.saturating_mul(1000), end.saturating_mul(1000));
+    // What VRM answered for this window replaces what was cached for it.
+    let sql = format!(
+        "DELETE FROM stats_points WHERE t >= ?6 AND t < ?7 AND series IN (
+             SELECT id FROM stats_series WHERE scope = ?1 AND site = ?2 AND type = ?3
+             AND interval = ?4 AND grid = ?5 AND {} AND (?8 IS NULL OR code = ?8))",
+        key.instance_filter()
+    );
+    let mut delete = tx.prepare_cached(&sql)?;
+    let base = (
+        key.scope,
+        to_sql_id(key.site),
+        key.kind.as_str(),
+        key.interval.as_str(),
+        key.grid.as_str(),
+    );
+    let wanted: Vec<Option<&str>> = match key.kind {
+        StatsKind::Kwh => vec![None],
+        StatsKind::Custom(codes) => codes.iter().map(|c| Some(c.as_str())).collect(),
+    };
+    for code in wanted {
+        delete.execute(params![
+            base.0, base.1, base.2, base.3, base.4, start_ms, end_ms, code
+        ])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO stats_points (series, t, span_end, value, min, max)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (code, series) in records {
+        if let StatsKind::Custom(codes) = key.kind
+            && !codes.contains(code)
+        {
+            continue;
+        }
+        for (instance, points) in by_instance(series, key.per_instance) {
+            let id = series_id(tx, key, code, instance)?;
+            for p in points {
+                if p.timestamp_ms < start_ms || p.timestamp_ms >= end_ms {
+                    continue;
+                }
+                let t = p.timestamp_ms.div_euclid(1000);
+                let span_end = key.interval.bucket_end(t).min(end);
+                insert.execute(params![id, p.timestamp_ms, span_end, p.value, p.min, p.max])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The points of a series by stored instance (-1: all instances together).
+fn by_instance(series: &Series, per_instance: bool) -> Vec<(i64, &[Point])> {
+    match series {
+        Series::PerInstance(map) if per_instance => map
+            .iter()
+            .map(|(i, points)| (i64::from(*i), points.as_slice()))
+            .collect(),
+        Series::PerInstance(_) => Vec::new(),
+        Series::Points(points) if !per_instance => vec![(-1, points.as_slice())],
+        // A per-instance query answered without instances: nothing to
+        // file under an instance.
+        Series::Points(_) => Vec::new(),
+    }
+}
+
+/// Record `[start, end)` as fetched now, folding in the older ranges it
+/// overlaps or touches when nothing is lost by doing so.
+fn add_range(
+    tx: &Transaction<'_>,
+    key: &StatsKey<'_>,
+    code: &str,
+    (mut start, mut end): (i64, i64),
+    f: Freshness,
+) -> rusqlite::Result<()> {
+    let (s0, e0) = (start, end);
+    let args = params![
+        key.scope,
+        to_sql_id(key.site),
+        key.kind.as_str(),
+        key.interval.as_str(),
+        key.grid,
+        code,
+        key.per_instance,
+        s0,
+        e0
+    ];
+    let mut near = tx.prepare_cached(
+        "SELECT id, start, end, fetched_at FROM stats_ranges
+         WHERE scope = ?1 AND site = ?2 AND type = ?3 AND interval = ?4 AND grid = ?5
+           AND code = ?6 AND per_instance = ?7 AND start <= ?9 AND end >= ?8",
+    )?;
+    let rows: Vec<(i64, i64, i64, i64)> = near
+        .query_map(args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut drop_ids = Vec::new();
+    for (id, a, b, fetched_at) in rows {
+        let final_end = fetched_at - f.settle;
+        let inside = a >= s0 && b <= e0;
+        // The parts of the old range outside the new one keep their age;
+        // merging is safe only when those parts are final.
+        let outside_final = (a >= s0 || s0.min(b) <= final_end) && (b <= e0 || b <= final_end);
+        if inside || outside_final {
+            start = start.min(a);
+            end = end.max(b);
+            drop_ids.push(id);
+        }
+    }
+    let mut delete = tx.prepare_cached("DELETE FROM stats_ranges WHERE id = ?1")?;
+    for id in drop_ids {
+        delete.execute([id])?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO stats_ranges
+         (scope, site, type, interval, grid, code, per_instance, start, end, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        key.scope,
+        to_sql_id(key.site),
+        key.kind.as_str(),
+        key.interval.as_str(),
+        key.grid,
+        code,
+        key.per_instance,
+        start,
+        end,
+        f.now
+    ])?;
+    Ok(())
+}
+
+fn read(
+    conn: &Connection,
+    key: &StatsKey<'_>,
+    (start, end): (i64, i64),
+) -> rusqlite::Result<BTreeMap<String, Series>> {
+    let sql = format!(
+        "SELECT id, code, instance FROM stats_series
+         WHERE scope = ?1 AND site = ?2 AND type = ?3 AND interval = ?4 AND grid = ?5 AND {}
+         ORDER BY code, instance",
+        key.instance_filter()
+    );
+    let mut series_stmt = conn.prepare_cached(&sql)?;
+    let all: Vec<(i64, String, i64)> = series_stmt
+        .query_map(
+            params![
+                key.scope,
+                to_sql_id(key.site),
+                key.kind.as_str(),
+                key.interval.as_str(),
+                key.grid
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut points_stmt = conn.prepare_cached(
+        "SELECT t, value, min, max FROM stats_points
+         WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t",
+    )?;
+    let mut out: BTreeMap<String, Series> = BTreeMap::new();
+    if let StatsKind::Custom(codes) = key.kind {
+        for code in codes {
+            let empty = if key.per_instance {
+                Series::PerInstance(BTreeMap::new())
+            } else {
+                Series::Points(Vec::new())
+            };
+            out.insert(code.clone(), empty);
+        }
+    }
+    for (id, code, instance) in all {
+        if let StatsKind::Custom(codes) = key.kind
+            && !codes.contains(&code)
+        {
+            continue;
+        }
+        let points: Vec<Point> = points_stmt
+            .query_map(
+                params![id, start.saturating_mul(1000), end.saturating_mul(1000)],
+                |r| {
+                    Ok(Point::with_min_max(
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                    ))
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        if key.per_instance {
+            let entry = out
+                .entry(code)
+                .or_insert_with(|| Series::PerInstance(BTreeMap::new()));
+            if let (Series::PerInstance(map), Ok(instance)) = (entry, u32::try_from(instance)) {
+                map.insert(instance, points);
+            }
+        } else {
+            out.insert(code, Series::Points(points));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_are_the_uncovered_parts() {
+        assert_eq!(gaps((0, 100), vec![]), [(0, 100)]);
+        assert_eq!(gaps((0, 100), vec![(0, 100)]), []);
+        assert_eq!(
+            gaps((0, 100), vec![(20, 30), (-5, 10)]),
+            [(10, 20), (30, 100)]
+        );
+        assert_eq!(gaps((0, 100), vec![(0, 50), (40, 120)]), []);
+        assert_eq!(gaps((10, 20), vec![(30, 40)]), [(10, 20)]);
+    }
+
+    #[test]
+    fn parts_snap_to_the_grid_and_merge() {
+        let day = 86_400;
+        let parts = vec![(2 * day + 3600, 3 * day), (day, 2 * day)];
+        assert_eq!(on_grid(Interval::Days, 0, parts), [(day, 3 * day)]);
+        assert_eq!(
+            on_grid(Interval::Hours, 0, vec![(0, 3600), (7200, 9000)]),
+            [(0, 3600), (7200, 9000)]
+        );
+    }
+}
