@@ -1,0 +1,587 @@
+//! One installation: system-overview, diagnostics, tags, gps-download (KML,
+//! not JSON) and data-download (base64-encoded file).
+//!
+//! Every mock pins the method, the path, the exact query and the
+//! `X-Authorization` header, and expects to be hit exactly once.
+
+mod common;
+
+use common::{NOW, fixture, server, token_header};
+use mockito::Matcher;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use vrm::models::GpsDownloadResponse;
+use vrm::{DownloadData, DownloadFormat, Error, SiteId, Source, TimeWindow};
+
+const SITE: SiteId = SiteId(151_734);
+
+/// No query string at all.
+fn no_query() -> Matcher {
+    Matcher::Exact(String::new())
+}
+
+/// 2026-11-24 11:35:23 .. 2026-11-25 11:59:59, rounded to
+/// 1795518000..1795608000 (whole hours).
+fn day() -> TimeWindow {
+    TimeWindow::from_unix(1_795_520_123, 1_795_607_999).unwrap()
+}
+
+const DAY_QUERY: &str = "start=1795518000&end=1795608000";
+
+// ---- system-overview --------------------------------------------------------------
+
+#[test]
+fn system_overview_live_sample() {
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/system-overview")
+        .match_query(no_query())
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(fixture("system_overview.json"))
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let overview = client.site(SITE).system_overview().unwrap();
+    assert_eq!(overview.source(), Source::Network);
+    assert_eq!(overview.requests(), 1);
+    assert_eq!(
+        overview.fetched_at(),
+        OffsetDateTime::from_unix_timestamp(NOW).unwrap()
+    );
+
+    assert_eq!(overview.devices.len(), 9);
+    // Missing in the live sample → empty.
+    assert!(overview.unconfigured_devices.is_empty());
+    assert!(overview.extra.is_empty());
+    let names: Vec<&str> = overview
+        .devices
+        .iter()
+        .filter_map(|d| d.name.as_deref())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Gateway",
+            "VE.Bus System",
+            "Battery Monitor",
+            "Solar Charger",
+            "Tank",
+            "Tank",
+            "Temperature sensor",
+            "Temperature sensor",
+            "DC System"
+        ]
+    );
+    let instances: Vec<Option<u32>> = overview.devices.iter().map(|d| d.instance).collect();
+    assert_eq!(
+        instances,
+        [
+            None,
+            Some(257),
+            Some(288),
+            Some(256),
+            Some(20),
+            Some(21),
+            Some(24),
+            Some(25),
+            Some(40)
+        ]
+    );
+    assert!(
+        overview
+            .devices
+            .iter()
+            .all(|d| d.id_site == Some(SITE) && d.last_connection == Some(1_776_515_873))
+    );
+
+    let gw = overview.gateway().unwrap();
+    assert_eq!(gw.product_name.as_deref(), Some("Cerbo GX"));
+    assert_eq!(gw.product_code.as_deref(), Some("C00A"));
+    assert_eq!(gw.custom_name, None); // `null`
+    assert_eq!(gw.firmware_version.as_deref(), Some("v3.72"));
+    assert_eq!(gw.logging_interval, Some(60));
+    assert_eq!(gw.last_power_up_or_restart, Some(1_774_923_378));
+    assert_eq!(gw.identifier, None);
+    assert!(gw.settings.is_empty());
+    // Unknown fields kept.
+    assert_eq!(gw.extra.get("remoteSupportPort"), Some(&Value::from(26318)));
+    assert_eq!(gw.extra.get("guiV2Status"), Some(&Value::from("Online")));
+    assert_eq!(gw.extra.get("vncSshAuth"), Some(&Value::Bool(true)));
+
+    let vebus = &overview.devices[1];
+    assert_eq!(vebus.custom_name.as_deref(), Some(""));
+    assert_eq!(vebus.display_name(), Some("MultiPlus 12/3000/120-50"));
+    assert_eq!(vebus.id_device_type, Some(1));
+    assert_eq!(vebus.firmware_version.as_deref(), Some("2600482"));
+    assert_eq!(vebus.extra["vid"]["devicesPerPhase"]["L1"], Value::from(1));
+
+    let tanks: Vec<&str> = overview
+        .devices_of_type(5)
+        .filter_map(|d| d.display_name())
+        .collect();
+    assert_eq!(tanks, ["Fresh water tank", "Diesel tank"]);
+    mock.assert();
+}
+
+#[test]
+fn system_overview_doc_sample_and_quirks() {
+    let mut server = server();
+    let doc = server
+        .mock("GET", "/installations/1039/system-overview")
+        .match_query(no_query())
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(fixture("system_overview_doc.json"))
+        .expect(1)
+        .create();
+    let quirky = server
+        .mock("GET", "/installations/3/system-overview")
+        .match_query(no_query())
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(
+            json!({"success": true, "records": {
+                "devices": [{"name": "Gateway", "lastConnection": "1505459195",
+                    "loggingInterval": false, "instance": "7", "idSite": "3",
+                    "settings": false, "productId": false}],
+                "unconfigured_devices": [{"name": "Solar Charger", "productCode": "a04c", "instance": 1}],
+                "newThing": true
+            }})
+            .to_string(),
+        )
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+
+    let o = client.site(SiteId(1039)).system_overview().unwrap();
+    assert_eq!(o.devices.len(), 2);
+    assert!(o.unconfigured_devices.is_empty()); // `false`
+    assert_eq!(o.devices[0].product_name.as_deref(), Some("Venus GX"));
+    assert_eq!(o.devices[0].firmware_version.as_deref(), Some("v2.09"));
+    assert_eq!(o.devices[0].last_connection, Some(1_505_459_195));
+    assert_eq!(o.devices[0].last_power_up_or_restart, Some(1_504_551_552));
+    assert_eq!(o.devices[1].class, None); // `null`
+    assert_eq!(o.devices[1].instance, Some(23));
+
+    let o = client.site(SiteId(3)).system_overview().unwrap();
+    let d = &o.devices[0];
+    assert_eq!(d.last_connection, Some(1_505_459_195));
+    assert_eq!(d.logging_interval, None);
+    assert_eq!(d.instance, Some(7));
+    assert_eq!(d.id_site, Some(SiteId(3)));
+    assert!(d.settings.is_empty());
+    assert_eq!(d.extra.get("productId"), Some(&Value::Bool(false)));
+    let unconfigured = o.unconfigured();
+    assert_eq!(unconfigured.len(), 1);
+    assert_eq!(unconfigured[0].product_code.as_deref(), Some("a04c"));
+    assert_eq!(o.extra.get("newThing"), Some(&Value::Bool(true)));
+    doc.assert();
+    quirky.assert();
+}
+
+// ---- diagnostics ------------------------------------------------------------------
+
+#[test]
+fn diagnostics_with_count() {
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/1495/diagnostics")
+        .match_query(Matcher::Exact("count=1000".into()))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(fixture("diagnostics.json"))
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let records = client.site(SiteId(1495)).diagnostics(1000).unwrap();
+    assert_eq!(records.requests(), 1);
+    assert_eq!(records.len(), 3);
+
+    let gw = &records[0];
+    assert_eq!(gw.id_site, Some(SiteId(1495)));
+    assert_eq!(gw.timestamp, Some(1_497_056_046));
+    assert_eq!(gw.device.as_deref(), Some("Gateway"));
+    assert_eq!(gw.instance, Some(0));
+    assert_eq!(gw.id_data_attribute, Some(1));
+    assert_eq!(gw.code.as_deref(), Some("d"));
+    assert_eq!(gw.description.as_deref(), Some("gatewayID"));
+    assert_eq!(gw.bitmask, Some(false)); // `0`
+    assert_eq!(gw.data_attribute_enum_values.len(), 3);
+    assert_eq!(gw.enum_text(), Some("Venus")); // rawValue "1"
+    assert_eq!(gw.id, Some(1));
+
+    let bv = &records[1];
+    assert_eq!(bv.device.as_deref(), Some("System overview"));
+    assert_eq!(bv.code.as_deref(), Some("bv"));
+    assert_eq!(bv.raw_f64(), Some(13.38));
+    assert_eq!(bv.formatted_value.as_deref(), Some("13.38 V"));
+    assert_eq!(bv.dbus_service_type.as_deref(), Some("system"));
+    assert_eq!(bv.dbus_path.as_deref(), Some("/Dc/Battery/Voltage"));
+    assert!(bv.data_attribute_enum_values.is_empty()); // missing
+    assert_eq!(bv.extra.get("unknownField"), Some(&Value::from("kept")));
+
+    // Every number as a string, and `false` for the enum list.
+    let fw = &records[2];
+    assert_eq!(fw.id_site, Some(SiteId(1495)));
+    assert_eq!(fw.timestamp, Some(1_497_056_046));
+    assert_eq!(fw.time().map(|t| t.unix_timestamp()), Some(1_497_056_046));
+    assert_eq!(fw.instance, Some(0));
+    assert_eq!(fw.id_data_attribute, Some(2));
+    assert_eq!(fw.bitmask, Some(false));
+    assert_eq!(fw.raw_value, Some(Value::from("v2.80")));
+    assert_eq!(fw.raw_f64(), None);
+    assert!(fw.data_attribute_enum_values.is_empty());
+    assert_eq!(fw.id, Some(3));
+    mock.assert();
+}
+
+#[test]
+fn diagnostics_false_is_empty_and_count_zero_sends_nothing() {
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/diagnostics")
+        .match_query(Matcher::Exact("count=1".into()))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(r#"{"success":true,"records":false,"num_records":0}"#)
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    assert!(client.site(SITE).diagnostics(1).unwrap().is_empty());
+    let err = client.site(SITE).diagnostics(0).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(client.counters().requests, 1);
+    mock.assert();
+}
+
+// ---- tags -------------------------------------------------------------------------
+
+#[test]
+fn tags_grouped_by_source() {
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/tags")
+        .match_query(no_query())
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(fixture("tags.json"))
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let tags = client.site(SITE).tags().unwrap();
+    assert_eq!(tags.requests(), 1);
+    assert_eq!(tags.tags.len(), 5);
+    assert_eq!(tags.names_from("predefined"), ["No alarm"]);
+    assert_eq!(tags.names_from("group"), ["foo"]);
+    assert_eq!(tags.names_from("team"), ["bar"]);
+    assert_eq!(tags.names_from("user"), ["baz", "demo"]);
+    let grouped = tags.by_source();
+    assert_eq!(
+        grouped.keys().copied().collect::<Vec<_>>(),
+        ["group", "predefined", "team", "user"]
+    );
+    assert!(tags.tags.iter().all(|t| t.id_tag.is_none()));
+    mock.assert();
+}
+
+#[test]
+fn tags_quirks_list_of_objects_and_false() {
+    let mut server = server();
+    let list = server
+        .mock("GET", "/installations/1/tags")
+        .match_query(no_query())
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(
+            r#"{"success":true,"tags":[{"idTag":"41","name":"ok","automatic":1,"color":"red"},"plain",null,false]}"#,
+        )
+        .expect(1)
+        .create();
+    let none = server
+        .mock("GET", "/installations/2/tags")
+        .match_query(no_query())
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(r#"{"success":true,"tags":false}"#)
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let tags = client.site(SiteId(1)).tags().unwrap();
+    assert_eq!(tags.tags.len(), 2);
+    let ok = &tags.tags[0];
+    assert_eq!(ok.id_tag, Some(41));
+    assert_eq!(ok.name, "ok");
+    assert_eq!(ok.automatic, Some(true));
+    assert_eq!(ok.source, None);
+    assert_eq!(ok.extra.get("color"), Some(&Value::from("red")));
+    assert_eq!(tags.tags[1].name, "plain");
+    assert!(client.site(SiteId(2)).tags().unwrap().tags.is_empty());
+    list.assert();
+    none.assert();
+}
+
+// ---- gps-download -----------------------------------------------------------------
+
+#[test]
+fn gps_download_returns_the_kml_text() {
+    let kml = fixture("gps_download.kml");
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/gps-download")
+        .match_query(Matcher::Exact(DAY_QUERY.into()))
+        .match_header("x-authorization", token_header().as_str())
+        .with_header("content-type", "application/vnd.google-earth.kml+xml")
+        .with_body(&kml)
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let gps = client.site(SITE).gps_download(day()).unwrap();
+    assert_eq!(gps.requests(), 1);
+    assert_eq!(gps.source(), Source::Network);
+    let text = gps.kml().expect("kml");
+    assert_eq!(text, kml.trim());
+    assert!(text.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?>"#));
+    assert!(text.contains("<name>Installation 151734</name>"));
+    assert!(
+        text.contains(
+            "<coordinates>5.2133,52.3495,0 5.2414,52.3495,0 5.2415,52.3359,0</coordinates>"
+        )
+    );
+    mock.assert();
+}
+
+#[test]
+fn gps_download_keeps_kml_whose_descriptions_hold_html() {
+    let kml = r#"<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><description><![CDATA[<html><body><b>Track</b></body></html>]]></description></Placemark></Document></kml>"#;
+    let mut server = server();
+    server
+        .mock("GET", "/installations/151734/gps-download")
+        .match_query(Matcher::Exact(DAY_QUERY.into()))
+        .with_body(kml)
+        .create();
+    let (client, _) = common::client(&server);
+    let gps = client.site(SITE).gps_download(day()).unwrap();
+    assert_eq!(gps.kml(), Some(kml));
+}
+
+#[test]
+fn gps_download_wrapped_in_json() {
+    let mut server = server();
+    let kml = server
+        .mock("GET", "/installations/1/gps-download")
+        .match_query(Matcher::Exact(DAY_QUERY.into()))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(r#"{"success":true,"data":"<kml><Document\/><\/kml>"}"#)
+        .expect(1)
+        .create();
+    let records = server
+        .mock("GET", "/installations/2/gps-download")
+        .match_query(Matcher::Exact(DAY_QUERY.into()))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(r#"{"success":true,"records":[{"lat":52.1,"lng":5.2,"timestamp":1795520000}]}"#)
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let gps = client.site(SiteId(1)).gps_download(day()).unwrap();
+    assert_eq!(gps.kml(), Some("<kml><Document/></kml>"));
+    let gps = client.site(SiteId(2)).gps_download(day()).unwrap();
+    assert_eq!(gps.kml(), None);
+    assert_eq!(
+        *gps.value(),
+        GpsDownloadResponse::Records(
+            json!([{"lat": 52.1, "lng": 5.2, "timestamp": 1_795_520_000}])
+        )
+    );
+    kml.assert();
+    records.assert();
+}
+
+#[test]
+fn gps_download_html_page_with_status_200_is_a_decode_error() {
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/gps-download")
+        .match_query(Matcher::Exact(DAY_QUERY.into()))
+        .match_header("x-authorization", token_header().as_str())
+        .with_header("content-type", "text/html")
+        .with_body("\n<!DOCTYPE html>\n<html><head><title>Log in</title></head><body>Please log in</body></html>")
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    match client.site(SITE).gps_download(day()) {
+        Err(Error::Decode(e)) => {
+            assert_eq!(e.endpoint, "installations/{idSite}/gps-download");
+            assert_eq!(e.status, 200);
+            assert!(e.snippet.contains("<!DOCTYPE html>"), "{e:?}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    mock.assert();
+}
+
+#[test]
+fn gps_download_success_false_is_an_api_error() {
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/gps-download")
+        .match_query(Matcher::Exact(DAY_QUERY.into()))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(r#"{"success":false,"errors":"No GPS data","error_code":"no_data"}"#)
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let err = client.site(SITE).gps_download(day()).unwrap_err();
+    assert!(matches!(err, Error::Api(_)), "{err:?}");
+    let api = err.api_error().unwrap();
+    assert_eq!(api.status, 200);
+    assert_eq!(api.endpoint, "installations/{idSite}/gps-download");
+    assert_eq!(api.error_code.as_deref(), Some("no_data"));
+    assert_eq!(api.errors, ["No GPS data"]);
+    mock.assert();
+}
+
+// ---- data-download ----------------------------------------------------------------
+
+#[test]
+fn data_download_decodes_the_base64_file() {
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/data-download")
+        .match_query(Matcher::Exact(format!(
+            "{DAY_QUERY}&format=csv&datatype=log"
+        )))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(fixture("data_download.json"))
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let file = client
+        .site(SITE)
+        .data_download(day(), DownloadFormat::Csv, DownloadData::Log)
+        .unwrap();
+    assert_eq!(file.requests(), 1);
+    assert_eq!(file.source(), Source::Network);
+    assert_eq!(file.as_slice(), b"timestamp,bv\n1441066216,13.38\n");
+    mock.assert();
+}
+
+#[test]
+fn data_download_binary_xls_with_php_escaped_slashes() {
+    // An XLSX starts "PK\x03\x04"; PHP's json_encode escapes '/' as "\/".
+    let bytes: &[u8] = &[0xfb, 0xff, 0xbf, 0x3e, 0x00, 0x50, 0x4b, 0x03, 0x04];
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/data-download")
+        .match_query(Matcher::Exact(format!(
+            "{DAY_QUERY}&format=xls&datatype=kwh"
+        )))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(r#""+\/+\/PgBQ\r\nSwME""#)
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let file = client
+        .site(SITE)
+        .data_download(day(), DownloadFormat::Xls, DownloadData::Kwh)
+        .unwrap();
+    assert_eq!(file.into_value(), bytes);
+    mock.assert();
+}
+
+#[test]
+fn data_download_bare_base64_text() {
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/data-download")
+        .match_query(Matcher::Exact(format!(
+            "{DAY_QUERY}&format=csv&datatype=kwh"
+        )))
+        .match_header("x-authorization", token_header().as_str())
+        .with_header("content-type", "text/plain")
+        .with_body("dGltZXN0YW1wLGJ2CjE0NDEw\r\nNjYyMTYsMTMuMzgK\n")
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let file = client
+        .site(SITE)
+        .data_download(day(), DownloadFormat::Csv, DownloadData::Kwh)
+        .unwrap();
+    assert_eq!(file.as_slice(), b"timestamp,bv\n1441066216,13.38\n");
+    mock.assert();
+}
+
+#[test]
+fn data_download_not_base64_is_a_decode_error() {
+    let mut server = server();
+    let bodies = [
+        r#"{"success":true,"data":"this is *not* base64!"}"#,
+        "<!DOCTYPE html><html><body>Gateway Timeout</body></html>",
+        // The export was e-mailed instead: no file in the answer.
+        r#"{"success":true}"#,
+    ];
+    let mocks: Vec<_> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            server
+                .mock(
+                    "GET",
+                    format!("/installations/{}/data-download", i + 1).as_str(),
+                )
+                .match_query(Matcher::Exact(format!(
+                    "{DAY_QUERY}&format=csv&datatype=log"
+                )))
+                .match_header("x-authorization", token_header().as_str())
+                .with_body(*body)
+                .expect(1)
+                .create()
+        })
+        .collect();
+    let (client, _) = common::client(&server);
+    for (i, body) in bodies.iter().enumerate() {
+        let result = client.site(SiteId(i as u64 + 1)).data_download(
+            day(),
+            DownloadFormat::Csv,
+            DownloadData::Log,
+        );
+        match result {
+            Err(Error::Decode(e)) => {
+                assert_eq!(e.endpoint, "installations/{idSite}/data-download");
+                assert_eq!(e.status, 200);
+                assert!(
+                    e.snippet.starts_with(&body[..10]),
+                    "{body}: snippet {:?}",
+                    e.snippet
+                );
+            }
+            other => panic!("expected a decode error for {body}, got {other:?}"),
+        }
+    }
+    for mock in mocks {
+        mock.assert();
+    }
+}
+
+#[test]
+fn data_download_success_false_is_an_api_error() {
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/data-download")
+        .match_query(Matcher::Exact(format!(
+            "{DAY_QUERY}&format=csv&datatype=log"
+        )))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(
+            r#"{"success":false,"errors":["Period too long for an export"],"error_code":"invalid_period"}"#,
+        )
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let err = client
+        .site(SITE)
+        .data_download(day(), DownloadFormat::Csv, DownloadData::Log)
+        .unwrap_err();
+    match &err {
+        Error::Api(api) => {
+            assert_eq!(api.status, 200);
+            assert_eq!(api.endpoint, "installations/{idSite}/data-download");
+            assert_eq!(api.error_code.as_deref(), Some("invalid_period"));
+            assert_eq!(api.errors, ["Period too long for an export"]);
+        }
+        other => panic!("expected an api error, got {other:?}"),
+    }
+    mock.assert();
+}
