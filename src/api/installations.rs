@@ -272,9 +272,13 @@ fn read_body<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// An HTML page (a proxy's or a login page) is not a KML file.
+/// An HTML page (a proxy's or a login page) is not a KML file. Only the
+/// start counts: KML descriptions often hold HTML.
 fn looks_like_html(text: &str) -> bool {
-    let head = text.get(..text.len().min(512)).unwrap_or(text);
-    let head = head.to_ascii_lowercase();
-    head.starts_with("<!doctype html") || head.contains("<html")
+    let text = text.trim_start();
+    let head = text
+        .get(..text.len().min(16))
+        .unwrap_or(text)
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html") || head.starts_with("<html")
 }

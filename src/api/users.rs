@@ -95,8 +95,11 @@ impl Client {
     /// # Errors
     /// Those of [`user_id`](Self::user_id) and [`UserApi::installations`].
     pub fn installations(&self) -> Result<Fetched<Vec<Installation>>> {
+        let before = self.counters().requests;
         let id = self.user_id()?;
-        self.user(id).installations()
+        let spent = self.counters().requests.saturating_sub(before);
+        let list = self.user(id).installations()?;
+        Ok(list.add_requests(u32::try_from(spent).unwrap_or(u32::MAX)))
     }
 }
 

@@ -843,9 +843,22 @@ pub struct OverallStatsResponse {
 #[serde(transparent)]
 #[non_exhaustive]
 pub struct OverallStats {
-    /// The periods by name.
-    #[serde(deserialize_with = "super::de::map_or_empty")]
+    /// The periods by name. A period VRM sends as `[]`, `false` or `null`
+    /// (no data) is an empty period.
+    #[serde(deserialize_with = "periods")]
     pub periods: BTreeMap<String, OverallPeriod>,
+}
+
+fn periods<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, OverallPeriod>, D::Error> {
+    let raw: BTreeMap<String, Value> = super::de::map_or_empty(d)?;
+    raw.into_iter()
+        .map(|(name, value)| match value {
+            Value::Object(_) => serde_json::from_value(value)
+                .map(|period| (name, period))
+                .map_err(serde::de::Error::custom),
+            _ => Ok((name, OverallPeriod::default())),
+        })
+        .collect()
 }
 
 impl OverallStats {
@@ -971,6 +984,17 @@ mod tests {
             let r = decode(body);
             assert!(r.records.is_empty() && r.totals.is_empty(), "{body}");
         }
+    }
+
+    #[test]
+    fn empty_overall_periods_are_empty_not_errors() {
+        let r: OverallStatsResponse = serde_json::from_str(
+            r#"{"success":true,"records":{"today":[],"week":false,"year":{"totals":{"Pc":2.5}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.records.today(), Some(&OverallPeriod::default()));
+        assert_eq!(r.records.week(), Some(&OverallPeriod::default()));
+        assert_eq!(r.records.year().and_then(|y| y.total("Pc")), Some(2.5));
     }
 
     #[test]

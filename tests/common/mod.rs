@@ -46,7 +46,9 @@ pub fn token_header() -> String {
     format!("Token {TOKEN}")
 }
 
-/// A query matcher for exactly these pairs (repeated keys allowed).
+/// A query matcher requiring these pairs (others may come too). Keys must
+/// be distinct: mockito keeps one value per key; pin repeated
+/// `attributeCodes[]` with `Matcher::Exact` on the raw query instead.
 pub fn query(pairs: &[(&str, &str)]) -> Matcher {
     Matcher::AllOf(
         pairs
@@ -99,4 +101,131 @@ pub fn logged() -> String {
 pub fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+/// A folder under the system's temp dir, removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    /// A new, empty folder.
+    pub fn new(tag: &str) -> TempDir {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path =
+            std::env::temp_dir().join(format!("vrm-test-{tag}-{}-{n}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    /// A path inside the folder.
+    pub fn join(&self, name: &str) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Mock `GET /users/me` answering user `id` (how a token client learns its
+/// account, once per cache).
+pub fn mock_me(server: &mut ServerGuard, id: u64) -> mockito::Mock {
+    server
+        .mock("GET", "/users/me")
+        .with_body(format!(
+            r#"{{"success":true,"user":{{"id":{id},"name":"Test","email":"t@example.com"}}}}"#
+        ))
+        .create()
+}
+
+/// A client with the personal token [`TOKEN`], a manual clock and `cache`.
+pub fn cached_client(server: &ServerGuard, cache: &vrm::Cache) -> (Client, ManualClock) {
+    let clock = clock();
+    let client = builder(server, &clock)
+        .personal_token(TOKEN)
+        .cache(cache.clone())
+        .build()
+        .expect("client builds");
+    (client, clock)
+}
+
+/// The value of query parameter `key` in a request path.
+pub fn query_param(path_and_query: &str, key: &str) -> Option<String> {
+    let query = path_and_query.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == key).then(|| v.to_owned())
+    })
+}
+
+/// The value stats tests expect for `code` in the bucket starting at `t`
+/// (unix seconds): deterministic, different per code and hour.
+pub fn point_value(code: &str, t: i64) -> f64 {
+    let salt = code.bytes().map(i64::from).sum::<i64>() % 7;
+    ((t / 3600) % 24 + salt) as f64 / 4.0
+}
+
+/// A stats body like VRM's for the request `path_and_query`: one point per
+/// bucket of `step` seconds from its `start` to its `end`, for each code
+/// (its `attributeCodes[]`, or `Pc`, `Gc`, `Pb` for `type=kwh`); per instance
+/// (0 and 1, the second with half the value) with `show_instance=1`.
+pub fn stats_body(path_and_query: &str, step: i64) -> Vec<u8> {
+    let start: i64 = query_param(path_and_query, "start")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let end: i64 = query_param(path_and_query, "end")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let query = path_and_query.split_once('?').map_or("", |q| q.1);
+    let mut codes: Vec<String> = query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("attributeCodes%5B%5D="))
+        .map(str::to_owned)
+        .collect();
+    if codes.is_empty() {
+        codes = vec!["Pc".into(), "Gc".into(), "Pb".into()];
+    }
+    let per_instance = query_param(path_and_query, "show_instance").as_deref() == Some("1");
+    let points = |code: &str, scale: f64| {
+        let mut out = Vec::new();
+        let mut t = start;
+        while t < end {
+            out.push(format!("[{},{}]", t * 1000, point_value(code, t) * scale));
+            t += step;
+        }
+        format!("[{}]", out.join(","))
+    };
+    let body = if per_instance {
+        let instance = |i: u32, scale: f64| {
+            let stats: Vec<String> = codes
+                .iter()
+                .map(|c| format!("\"{c}\":{}", points(c, scale)))
+                .collect();
+            format!(
+                "\"{i}\":{{\"instance\":{i},\"stats\":{{{}}}}}",
+                stats.join(",")
+            )
+        };
+        format!(
+            "{{\"success\":true,\"records\":{{{},{}}},\"totals\":{{}}}}",
+            instance(0, 1.0),
+            instance(1, 0.5)
+        )
+    } else {
+        let series: Vec<String> = codes
+            .iter()
+            .map(|c| format!("\"{c}\":{}", points(c, 1.0)))
+            .collect();
+        format!(
+            "{{\"success\":true,\"records\":{{{}}},\"totals\":{{}}}}",
+            series.join(",")
+        )
+    };
+    body.into_bytes()
 }
