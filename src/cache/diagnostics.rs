@@ -1,6 +1,8 @@
 //! Diagnostics history: a row only when a value changed, kept for a bounded
 //! time, so a site polled every minute does not grow the file without end.
 
+use std::collections::HashMap;
+
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde_json::Value;
@@ -86,10 +88,16 @@ impl Cache {
             let site = to_sql_id(site);
             let mut written = 0;
             {
+                // The previous values of the site, in one query.
                 let mut current = tx.prepare_cached(
-                    "SELECT value FROM diag_current
-                     WHERE scope = ?1 AND site = ?2 AND attribute = ?3 AND instance = ?4",
+                    "SELECT attribute, instance, value FROM diag_current
+                     WHERE scope = ?1 AND site = ?2",
                 )?;
+                let before: HashMap<(i64, i64), SqlValue> = current
+                    .query_map(params![scope, site], |r| {
+                        Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
                 let mut set = tx.prepare_cached(
                     "INSERT INTO diag_current (scope, site, attribute, instance, code, t, value)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -106,14 +114,7 @@ impl Cache {
                     };
                     let instance = instance_of(record);
                     let value = to_sql(record.raw_value.as_ref());
-                    let before: Option<SqlValue> = current
-                        .query_row(params![scope, site, attribute, instance], |r| r.get(0))
-                        .map(Some)
-                        .or_else(|e| match e {
-                            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                            e => Err(e),
-                        })?;
-                    if before.as_ref() == Some(&value) {
+                    if before.get(&(attribute, instance)) == Some(&value) {
                         continue;
                     }
                     let t = record.timestamp.unwrap_or(now);
