@@ -263,8 +263,8 @@ impl std::error::Error for CacheError {}
 
 impl Cache {
     /// Open (or create) the cache file at `path`, creating its folder.
-    /// A new file is readable by its owner only. The schema is upgraded
-    /// in place.
+    /// A new file (and any folder created for it) is readable by its owner
+    /// only. The schema is upgraded in place.
     ///
     /// # Errors
     /// [`Error::Cache`] when the file cannot be created or opened, is not a
@@ -279,7 +279,7 @@ impl Cache {
             })
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
+            create_private_dir(parent)
                 .map_err(|e| fail(format!("cannot create its folder: {e}")))?;
         }
         create_private(&path).map_err(|e| fail(format!("cannot create the file: {e}")))?;
@@ -460,6 +460,19 @@ impl Cache {
             .map(drop)
             .map_err(|e| self.error("storing an answer", &e))
     }
+}
+
+/// Create the folder `path` and its missing parents, each one its
+/// owner's only (folders that exist are left as they are).
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
 }
 
 /// Create `path` if missing, readable and writable by its owner only.
