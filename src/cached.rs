@@ -4,13 +4,13 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::cache::{Cache, CacheMode, CachePolicy, DiagnosticChange};
-use crate::client::Client;
+use crate::cache::{Cache, CacheKind, CacheMode, CachePolicy, DiagnosticChange};
+use crate::client::{Client, decode};
 use crate::error::{Error, Result};
 use crate::fetched::{Fetched, Source};
 use crate::http::Request;
 use crate::ids::{SiteId, UserId};
-use crate::models::DiagnosticRecord;
+use crate::models::{DiagnosticRecord, MeResponse};
 use crate::window::TimeWindow;
 
 /// What a cached call needs: the cache, the caller's scope in it, and how to
@@ -46,6 +46,7 @@ impl Client {
         let Some(cache) = self.cache() else {
             return Ok(None);
         };
+        let mut me_body = None;
         let scope = match self.session_scope() {
             Some(scope) => scope,
             None => {
@@ -61,7 +62,20 @@ impl Client {
                     }
                     None => {
                         let before = self.counters().requests;
-                        let id = self.user_id()?;
+                        let id = match self.known_user_id() {
+                            Some(id) => id,
+                            None if self.can_login() => self.login()?,
+                            None => {
+                                // A token: `users/me` names the account; its
+                                // answer is kept, so `me()` needs no second call.
+                                let request = Request::get("users/me", "users/me".into());
+                                let (body, _) = self.fetch(&request)?;
+                                let me = decode::<MeResponse>(&request, 200, &body)?;
+                                self.remember_user_id(me.user.id);
+                                me_body = Some(body);
+                                me.user.id
+                            }
+                        };
                         let spent = self.counters().requests.saturating_sub(before);
                         *requests += u32::try_from(spent).unwrap_or(u32::MAX);
                         id.get()
@@ -69,6 +83,14 @@ impl Client {
                 };
                 let scope = cache.bind_scope(host, &fingerprint, user)?;
                 self.set_session_scope(scope);
+                if let Some(body) = me_body {
+                    let now = self.now_unix();
+                    if let Err(e) =
+                        cache.put_response(scope, "users/me", CacheKind::User, None, now, &body)
+                    {
+                        log::warn!("could not cache users/me: {e}");
+                    }
+                }
                 scope
             }
         };

@@ -180,10 +180,7 @@ fn interval_name(step: i64) -> &'static str {
 
 /// A mock answering any stats request of the interval of `step`,
 /// recording the windows asked.
-fn recording_mock(
-    server: &mut ServerGuard,
-    step: i64,
-) -> (Mock, Seen) {
+fn recording_mock(server: &mut ServerGuard, step: i64) -> (Mock, Seen) {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
     let mock = server

@@ -189,7 +189,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                     .numeric(&[2]);
             for d in &overview.devices {
                 table.push(vec![
-                    text(d.custom_name.as_deref().or(d.name.as_deref())),
+                    // VRM sends "" for a device that was never renamed.
+                    text(
+                        d.custom_name
+                            .as_deref()
+                            .filter(|n| !n.trim().is_empty())
+                            .or(d.name.as_deref()),
+                    ),
                     text(d.product_name.as_deref()),
                     d.instance.map(|i| i.to_string()).unwrap_or_default(),
                     text(d.firmware_version.as_deref()),
@@ -664,11 +670,20 @@ fn stats_output(
         output = output.note(format!("all codes: {}{unit}", num(Some(kwh))));
     }
     output.note(format!(
-        "{} from {} ({} requests)",
+        "{} from {} ({})",
         window_text(window),
         stats.source().as_str(),
-        stats.requests()
+        requests_text(stats.requests())
     ))
+}
+
+/// "1 request", "4 requests".
+fn requests_text(n: u32) -> String {
+    if n == 1 {
+        "1 request".to_owned()
+    } else {
+        format!("{n} requests")
+    }
 }
 
 fn window_text(w: TimeWindow) -> String {
@@ -872,10 +887,9 @@ fn codes(
     format: Format,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let mut rows: Vec<&'static vrm::catalog::Attribute> = match search {
-        Some(words) => vrm::catalog::search(words).collect(),
-        None => vrm::catalog::ATTRIBUTES.iter().collect(),
-    };
+    // Both tables (attributes and energy codes): an empty search matches all.
+    let mut rows: Vec<&'static vrm::catalog::Attribute> =
+        vrm::catalog::search(search.unwrap_or("")).collect();
     if let Some(device) = device {
         let types = vrm::catalog::device_types();
         if !types.iter().any(|t| t.eq_ignore_ascii_case(device)) {
@@ -939,10 +953,10 @@ fn report(client: &Client, site: SiteId, from: i64, to: i64) -> Result<Output> {
         output = output.note(line);
     }
     Ok(output.note(format!(
-        "{} ({tz_name}), from {} ({} requests)",
+        "{} ({tz_name}), from {} ({})",
         installation.name.as_deref().unwrap_or("?"),
         source.as_str(),
-        sites.requests() + stats.requests()
+        requests_text(sites.requests() + stats.requests())
     )))
 }
 

@@ -53,11 +53,15 @@ impl Drop for Progress {
 /// they hold raw bytes, tokens included.
 struct StderrLogger {
     level: log::LevelFilter,
+    /// `-v`: also the one line per request (debug records of `vrm::http`).
+    requests: bool,
 }
 
 impl log::Log for StderrLogger {
     fn enabled(&self, meta: &log::Metadata<'_>) -> bool {
-        meta.level() <= self.level && meta.target().starts_with("vrm")
+        let request_line =
+            self.requests && meta.target() == "vrm::http" && meta.level() <= log::Level::Debug;
+        meta.target().starts_with("vrm") && (meta.level() <= self.level || request_line)
     }
 
     fn log(&self, record: &log::Record<'_>) {
@@ -74,15 +78,22 @@ impl log::Log for StderrLogger {
     fn flush(&self) {}
 }
 
-/// Install the logger for `verbosity` (0: warnings, 1: info, 2+: debug).
+/// Install the logger for `verbosity` (0: warnings, 1: info and each
+/// request, 2+: debug).
 pub fn init_logging(verbosity: u8) {
     let level = match verbosity {
         0 => log::LevelFilter::Warn,
         1 => log::LevelFilter::Info,
         _ => log::LevelFilter::Debug,
     };
-    let logger: &'static StderrLogger = Box::leak(Box::new(StderrLogger { level }));
+    let requests = verbosity >= 1;
+    let logger: &'static StderrLogger = Box::leak(Box::new(StderrLogger { level, requests }));
     if log::set_logger(logger).is_ok() {
-        log::set_max_level(level);
+        // The request lines are debug records: let them through with -v.
+        log::set_max_level(if requests {
+            log::LevelFilter::Debug
+        } else {
+            level
+        });
     }
 }
