@@ -164,7 +164,9 @@ fn hourly_kwh(code: &str, t: i64) -> f64 {
         "Bc" if evening && pv < load => (load - pv) * 0.8,
         "Gc" if evening && pv < load => (load - pv) * 0.2,
         "Gc" if pv < load => load - pv,
-        _ => 0.0,
+        "Gc" | "Gb" | "Bc" | "Bg" => 0.0,
+        // Any other code: a slow wave around 50, so it is never flat.
+        _ => 50.0 + 10.0 * ((t / 3600) as f64 / 7.0).sin(),
     }
 }
 
@@ -179,7 +181,15 @@ fn stats_body(path: &str) -> Vec<u8> {
         Some("weeks") => 7 * 86_400,
         _ => 3600,
     };
-    let codes = ["Pc", "Pb", "Pg", "Gc", "Gb", "Bc", "Bg"];
+    // The codes asked for (type=custom), else VRM's kWh set.
+    let query = path.split_once('?').map_or("", |q| q.1);
+    let mut codes: Vec<&str> = query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("attributeCodes%5B%5D="))
+        .collect();
+    if codes.is_empty() {
+        codes = vec!["Pc", "Pb", "Pg", "Gc", "Gb", "Bc", "Bg"];
+    }
     let mut records = Vec::new();
     let mut totals = Vec::new();
     for code in codes {

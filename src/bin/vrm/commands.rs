@@ -541,21 +541,86 @@ fn installations_output(sites: &Fetched<Vec<vrm::models::Installation>>, extende
     Output::from(sites, to_json(sites.value()), table)
 }
 
-/// Points as `[t, v]` (or `[t, v, min, max]`), t in unix seconds.
-fn points_json(points: &[vrm::models::Point]) -> Value {
-    Value::Array(
-        points
-            .iter()
-            .map(|p| {
-                let t = p.timestamp_ms.div_euclid(1000);
-                if p.min.is_some() || p.max.is_some() {
-                    json!([t, p.value, p.min, p.max])
-                } else {
-                    json!([t, p.value])
+/// A point as `[t, v]` (or `[t, v, min, max]`), t in unix seconds.
+struct PointJson<'a>(&'a vrm::models::Point);
+
+impl serde::Serialize for PointJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let p = self.0;
+        let full = p.min.is_some() || p.max.is_some();
+        let mut seq = s.serialize_seq(Some(if full { 4 } else { 2 }))?;
+        seq.serialize_element(&p.timestamp_ms.div_euclid(1000))?;
+        seq.serialize_element(&p.value)?;
+        if full {
+            seq.serialize_element(&p.min)?;
+            seq.serialize_element(&p.max)?;
+        }
+        seq.end()
+    }
+}
+
+/// A series: its points, or its points per instance.
+struct SeriesJson<'a>(&'a Series);
+
+impl serde::Serialize for SeriesJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self.0 {
+            Series::PerInstance(map) => {
+                let mut m = s.serialize_map(Some(map.len()))?;
+                for (instance, points) in map {
+                    m.serialize_entry(&instance.to_string(), &points_json(points))?;
                 }
-            })
+                m.end()
+            }
+            other => s.collect_seq(other.points().iter().map(PointJson)),
+        }
+    }
+}
+
+fn points_json(points: &[vrm::models::Point]) -> Vec<PointJson<'_>> {
+    points.iter().map(PointJson).collect()
+}
+
+/// The `data` of `stats --format json`, serialised as it is written.
+#[derive(serde::Serialize)]
+struct StatsJson<'a> {
+    site: u64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    interval: &'a str,
+    start: i64,
+    end: i64,
+    series: std::collections::BTreeMap<&'a str, SeriesJson<'a>>,
+    totals: &'a std::collections::BTreeMap<String, Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance_totals: Option<
+        &'a std::collections::BTreeMap<String, std::collections::BTreeMap<u32, Option<f64>>>,
+    >,
+}
+
+fn stats_data<'a>(site: SiteId, query: &'a StatsQuery, stats: &'a Stats) -> StatsJson<'a> {
+    let window = query.window();
+    StatsJson {
+        site: site.get(),
+        kind: query.kind().as_str(),
+        interval: query.interval().as_str(),
+        start: window.start(),
+        end: window.end(),
+        series: stats
+            .series
+            .iter()
+            .map(|(code, s)| (code.as_str(), SeriesJson(s)))
             .collect(),
-    )
+        totals: &stats.totals,
+        instance_totals: query.is_show_instance().then_some(&stats.instance_totals),
+    }
+}
+
+/// The `data` of `stats --format json` as a value (small answers).
+fn stats_json(site: SiteId, query: &StatsQuery, stats: &Stats) -> Value {
+    to_json(&stats_data(site, query, stats))
 }
 
 fn stats_output(
@@ -570,32 +635,15 @@ fn stats_output(
     } else {
         ""
     };
-    let mut series = serde_json::Map::new();
-    for (code, s) in &stats.series {
-        let value = match s {
-            Series::Points(points) => points_json(points),
-            Series::PerInstance(map) => Value::Object(
-                map.iter()
-                    .map(|(i, points)| (i.to_string(), points_json(points)))
-                    .collect(),
-            ),
-            _ => Value::Null,
-        };
-        series.insert(code.clone(), value);
-    }
-    let mut data = json!({
-        "site": site.get(),
-        "type": query.kind().as_str(),
-        "interval": query.interval().as_str(),
-        "start": window.start(),
-        "end": window.end(),
-        "series": series,
-        "totals": stats.totals,
-    });
-    if query.is_show_instance() {
-        data["instance_totals"] = to_json(&stats.instance_totals);
-    }
-    let table = if format == Format::Csv {
+    // Only the form that is printed is built: a year of hours is 50,000
+    // points and more.
+    let raw_data = (format == Format::Json)
+        .then(|| serde_json::to_string(&stats_data(site, query, stats)).ok())
+        .flatten();
+    let data = Value::Null;
+    let table = if format == Format::Json {
+        Table::default()
+    } else if format == Format::Csv {
         // Long form: one row per point.
         let mut table = Table::new(["time", "code", "instance", "value", "min", "max"]);
         for (code, s) in &stats.series {
@@ -666,6 +714,7 @@ fn stats_output(
         table
     };
     let mut output = Output::from(stats, data, table);
+    output.raw_data = raw_data;
     if let Some(kwh) = stats.total("kwh") {
         output = output.note(format!("all codes: {}{unit}", num(Some(kwh))));
     }
@@ -946,6 +995,7 @@ fn report(client: &Client, site: SiteId, from: i64, to: i64) -> Result<Output> {
         source,
         requests: sites.requests() + stats.requests(),
         data: report.json(site.get(), &days),
+        raw_data: None,
         table: report.table(),
         notes: Vec::new(),
     };
@@ -1005,7 +1055,7 @@ fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
     let requests = sites.requests() + stats.requests() + report.requests;
     let data = json!({
         "installations": to_json(sites.value()),
-        "stats": stats_output(site, &StatsQuery::kwh(week, Interval::Days), &stats, Format::Json).data,
+        "stats": stats_json(site, &StatsQuery::kwh(week, Interval::Days), &stats),
         "report": report.data,
     });
     match format {
@@ -1014,6 +1064,7 @@ fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
                 source,
                 requests,
                 data,
+                raw_data: None,
                 table: Table::default(),
                 notes: Vec::new(),
             },

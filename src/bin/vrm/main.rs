@@ -407,7 +407,9 @@ fn main() -> ExitCode {
         }
     };
     progress::init_logging(cli.global.verbose);
-    let mut stdout = std::io::stdout().lock();
+    // Buffered: CSV of a year of hours is 50,000 lines, and a locked
+    // stdout alone would write each line with its own system call.
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     match commands::run(&cli, &mut stdout) {
         Ok(()) => match stdout.flush() {
             Ok(()) => ExitCode::SUCCESS,

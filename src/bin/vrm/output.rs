@@ -122,6 +122,9 @@ pub struct Output {
     pub requests: u32,
     /// The `data` of the JSON object.
     pub data: Value,
+    /// `data` already serialised, for large answers (it then replaces
+    /// `data`): no tree of values for 50,000 points.
+    pub raw_data: Option<String>,
     /// The table (and CSV) form.
     pub table: Table,
     /// Lines printed after the table only (notes, a chart).
@@ -135,6 +138,7 @@ impl Output {
             source: fetched.source(),
             requests: fetched.requests(),
             data,
+            raw_data: None,
             table,
             notes: Vec::new(),
         }
@@ -146,6 +150,7 @@ impl Output {
             source: Source::Cache,
             requests: 0,
             data,
+            raw_data: None,
             table,
             notes: Vec::new(),
         }
@@ -175,7 +180,10 @@ impl Output {
                     json!(self.source.as_str()),
                     self.requests
                 )?;
-                serde_json::to_writer(&mut *out, &self.data)?;
+                match &self.raw_data {
+                    Some(raw) => out.write_all(raw.as_bytes())?,
+                    None => serde_json::to_writer(&mut *out, &self.data)?,
+                }
                 writeln!(out, "}}")
             }
         }
