@@ -9,6 +9,8 @@
 
 pub mod api;
 mod auth;
+#[doc(hidden)]
+pub mod bench_support;
 pub mod cache;
 mod cached;
 pub mod catalog;

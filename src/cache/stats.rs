@@ -322,10 +322,9 @@ fn store(
             base.0, base.1, base.2, base.3, base.4, start_ms, end_ms, code
         ])?;
     }
-    let mut insert = tx.prepare_cached(
-        "INSERT OR REPLACE INTO stats_points (series, t, span_end, value, min, max)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
+    // Rows go in by batches of INSERT_BATCH, in order (so a time sent twice
+    // keeps its last value, as row by row), the rest one by one.
+    let mut batch: Vec<PointRow> = Vec::with_capacity(INSERT_BATCH);
     for (code, series) in records {
         if let StatsKind::Custom(codes) = key.kind
             && !codes.contains(code)
@@ -340,10 +339,63 @@ fn store(
                 }
                 let t = p.timestamp_ms.div_euclid(1000);
                 let span_end = key.interval.bucket_end(t).min(end);
-                insert.execute(params![id, p.timestamp_ms, span_end, p.value, p.min, p.max])?;
+                batch.push((id, p.timestamp_ms, span_end, p.value, p.min, p.max));
+                if batch.len() == INSERT_BATCH {
+                    insert_rows(tx, &batch)?;
+                    batch.clear();
+                }
             }
         }
     }
+    for row in batch.chunks(1) {
+        insert_rows(tx, row)?;
+    }
+    Ok(())
+}
+
+/// Points per multi-row `INSERT`: SQLite's cost per statement run (cursor,
+/// savepoint, statement journal, B-tree descent from the root) is paid
+/// once per batch instead of once per point.
+const INSERT_BATCH: usize = 64;
+
+/// A row of `stats_points`: series, t (ms), span_end (s), value, min, max.
+type PointRow = (i64, i64, i64, Option<f64>, Option<f64>, Option<f64>);
+
+/// `INSERT OR REPLACE` of `rows` rows of [`PointRow`].
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT OR REPLACE INTO stats_points (series, t, span_end, value, min, max) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?)");
+    }
+    sql
+}
+
+/// Insert `rows` (one row, or [`INSERT_BATCH`]) with one statement run.
+fn insert_rows(tx: &Transaction<'_>, rows: &[PointRow]) -> rusqlite::Result<()> {
+    static BATCH_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let other;
+    let sql = if rows.len() == INSERT_BATCH {
+        BATCH_SQL.get_or_init(|| insert_sql(INSERT_BATCH)).as_str()
+    } else {
+        other = insert_sql(rows.len());
+        other.as_str()
+    };
+    let mut insert = tx.prepare_cached(sql)?;
+    for (i, &(series, t, span_end, value, min, max)) in rows.iter().enumerate() {
+        let at = i * 6;
+        insert.raw_bind_parameter(at + 1, series)?;
+        insert.raw_bind_parameter(at + 2, t)?;
+        insert.raw_bind_parameter(at + 3, span_end)?;
+        insert.raw_bind_parameter(at + 4, value)?;
+        insert.raw_bind_parameter(at + 5, min)?;
+        insert.raw_bind_parameter(at + 6, max)?;
+    }
+    insert.raw_execute()?;
     Ok(())
 }
 
@@ -525,5 +577,64 @@ mod tests {
             on_grid(Interval::Hours, 0, vec![(0, 3600), (7200, 9000)]),
             [(0, 3600), (7200, 9000)]
         );
+    }
+
+    #[test]
+    fn batched_inserts_store_what_row_by_row_did() {
+        const HOUR: i64 = 3600;
+        let cache = Cache::in_memory().unwrap();
+        let scope = cache.bind_scope("https://h/", "demo", 22).unwrap();
+        let kind = StatsKind::Custom(vec!["Pc".into(), "bs".into()]);
+        let key = StatsKey {
+            scope,
+            site: 7,
+            kind: &kind,
+            interval: Interval::Hours,
+            grid: String::new(),
+            per_instance: false,
+        };
+        let window = (100 * HOUR, 300 * HOUR);
+        // 2 × INSERT_BATCH + 9 points in the window (batches and a rest),
+        // one outside on each side, and a time sent twice: the last wins.
+        let mut pc: Vec<Point> = (99..=300)
+            .map(|h| Point::with_min_max(h * HOUR * 1000, Some(h as f64), None, Some(1.5)))
+            .collect();
+        pc.insert(6, Point::new(105 * HOUR * 1000, Some(-1.0)));
+        let bs = vec![Point::new(200 * HOUR * 1000, None)];
+        let records = BTreeMap::from([
+            ("Pc".to_owned(), Series::Points(pc)),
+            ("bs".to_owned(), Series::Points(bs)),
+            (
+                "other".to_owned(),
+                Series::Points(vec![Point::new(0, Some(1.0))]),
+            ),
+        ]);
+        let fresh = Freshness {
+            now: 400 * HOUR,
+            settle: 0,
+            fresh: 0,
+        };
+        cache.store_stats(&key, window, &records, fresh).unwrap();
+        let read = cache.read_stats(&key, window).unwrap();
+        assert_eq!(read.keys().collect::<Vec<_>>(), ["Pc", "bs"]);
+        let pc = read["Pc"].points();
+        assert_eq!(pc.len(), 200);
+        assert_eq!(
+            (pc[0].timestamp_ms, pc[199].timestamp_ms),
+            (window.0 * 1000, (window.1 - HOUR) * 1000)
+        );
+        let dup = pc
+            .iter()
+            .find(|p| p.timestamp_ms == 105 * HOUR * 1000)
+            .unwrap();
+        assert_eq!(
+            *dup,
+            Point::with_min_max(105 * HOUR * 1000, Some(105.0), None, Some(1.5))
+        );
+        assert_eq!(
+            pc[50],
+            Point::with_min_max(150 * HOUR * 1000, Some(150.0), None, Some(1.5))
+        );
+        assert_eq!(read["bs"].points(), [Point::new(200 * HOUR * 1000, None)]);
     }
 }

@@ -1,0 +1,80 @@
+//! Thin hooks for the benches in `benches/`: the cache's stats store, which
+//! is internal, and its connection, for bare-SQLite baselines.
+//!
+//! Not part of the API: hidden from the docs, no stability promise.
+
+use std::collections::BTreeMap;
+
+use crate::api::stats::StatsQuery;
+use crate::cache::stats::{Freshness, StatsKey};
+use crate::cache::{Cache, CacheKind, CachePolicy};
+use crate::error::Result;
+use crate::ids::SiteId;
+use crate::models::Series;
+
+/// A scope (account) for bench data, apart from any client's.
+///
+/// # Errors
+/// A cache failure.
+pub fn scope(cache: &Cache) -> Result<i64> {
+    cache.bind_scope("bench://", "bench", 0)
+}
+
+/// Store one fetched chunk `[start, end)` of `query` for `site`, as
+/// [`Site::stats`](crate::Site::stats) does with each chunk it receives:
+/// points and range in one transaction, `now` (unix s) as the fetch time,
+/// the default [`CachePolicy`].
+///
+/// # Errors
+/// A cache failure.
+pub fn store_stats(
+    cache: &Cache,
+    scope: i64,
+    site: SiteId,
+    query: &StatsQuery,
+    chunk: (i64, i64),
+    records: &BTreeMap<String, Series>,
+    now: i64,
+) -> Result<()> {
+    let policy = CachePolicy::default();
+    let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let key = StatsKey {
+        scope,
+        site: site.get(),
+        kind: query.kind(),
+        interval: query.interval(),
+        grid: query.interval().grid(query.window().start()),
+        per_instance: query.is_show_instance(),
+    };
+    let freshness = Freshness {
+        now,
+        settle: secs(policy.settle_margin_of()),
+        fresh: secs(policy.freshness_of(CacheKind::Stats)),
+    };
+    cache.store_stats(&key, chunk, records, freshness)
+}
+
+/// Run `f` on the cache's own SQLite connection (for baselines that query
+/// the same file, page cache and lock as the cache does).
+pub fn with_connection<R>(cache: &Cache, f: impl FnOnce(&rusqlite::Connection) -> R) -> R {
+    f(&cache.conn())
+}
+
+/// Add a diagnostics snapshot to the cache's history, as
+/// [`Site::diagnostics`](crate::Site::diagnostics) does with each answer
+/// (a row per changed value; history older than `retention` trimmed at most
+/// hourly). Returns the rows written.
+///
+/// # Errors
+/// A cache failure.
+pub fn record_diagnostics(
+    cache: &Cache,
+    scope: i64,
+    site: SiteId,
+    records: &[crate::models::DiagnosticRecord],
+    now: i64,
+    retention: std::time::Duration,
+) -> Result<usize> {
+    let retention = i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
+    cache.record_diagnostics(scope, site.get(), records, now, retention)
+}
