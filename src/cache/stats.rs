@@ -15,6 +15,21 @@ use crate::error::Result;
 use crate::models::{Point, Series};
 use crate::window::Interval;
 
+/// The parameters of a statement on one stats key: `?1`..`?5` are the key's
+/// scope, site, type, interval and grid, then `extra` from `?6` on.
+macro_rules! key_params {
+    ($key:expr $(, $extra:expr)* $(,)?) => {
+        rusqlite::params![
+            $key.scope,
+            to_sql_id($key.site),
+            $key.kind.as_str(),
+            $key.interval.as_str(),
+            $key.grid
+            $(, $extra)*
+        ]
+    };
+}
+
 /// Everything that names one cached stats query but its window.
 #[derive(Debug, Clone)]
 pub(crate) struct StatsKey<'a> {
@@ -133,17 +148,7 @@ fn coverage(
         let mut usable = Vec::new();
         let mut stored = Vec::new();
         let rows = stmt.query_map(
-            params![
-                key.scope,
-                to_sql_id(key.site),
-                key.kind.as_str(),
-                key.interval.as_str(),
-                key.grid,
-                code,
-                key.per_instance,
-                start,
-                end
-            ],
+            key_params!(key, code, key.per_instance, start, end),
             |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
@@ -235,15 +240,7 @@ fn mismatched_buckets(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        params![
-            key.scope,
-            to_sql_id(key.site),
-            key.kind.as_str(),
-            key.interval.as_str(),
-            key.grid,
-            start.saturating_mul(1000),
-            end.saturating_mul(1000)
-        ],
+        key_params!(key, start.saturating_mul(1000), end.saturating_mul(1000)),
         |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
     )?;
     let mut out = Vec::new();
@@ -264,15 +261,7 @@ fn series_id(
     code: &str,
     instance: i64,
 ) -> rusqlite::Result<i64> {
-    let args = params![
-        key.scope,
-        to_sql_id(key.site),
-        key.kind.as_str(),
-        key.interval.as_str(),
-        key.grid,
-        code,
-        instance
-    ];
+    let args = key_params!(key, code, instance);
     let found = tx
         .prepare_cached(
             "SELECT id FROM stats_series WHERE scope = ?1 AND site = ?2 AND type = ?3
@@ -306,21 +295,12 @@ fn store(
         key.instance_filter()
     );
     let mut delete = tx.prepare_cached(&sql)?;
-    let base = (
-        key.scope,
-        to_sql_id(key.site),
-        key.kind.as_str(),
-        key.interval.as_str(),
-        key.grid.as_str(),
-    );
     let wanted: Vec<Option<&str>> = match key.kind {
         StatsKind::Kwh => vec![None],
         StatsKind::Custom(codes) => codes.iter().map(|c| Some(c.as_str())).collect(),
     };
     for code in wanted {
-        delete.execute(params![
-            base.0, base.1, base.2, base.3, base.4, start_ms, end_ms, code
-        ])?;
+        delete.execute(key_params!(key, start_ms, end_ms, code))?;
     }
     // Rows go in by batches of INSERT_BATCH, in order (so a time sent twice
     // keeps its last value, as row by row), the rest one by one.
@@ -424,17 +404,7 @@ fn add_range(
     f: Freshness,
 ) -> rusqlite::Result<()> {
     let (s0, e0) = (start, end);
-    let args = params![
-        key.scope,
-        to_sql_id(key.site),
-        key.kind.as_str(),
-        key.interval.as_str(),
-        key.grid,
-        code,
-        key.per_instance,
-        s0,
-        e0
-    ];
+    let args = key_params!(key, code, key.per_instance, s0, e0);
     let mut near = tx.prepare_cached(
         "SELECT id, start, end, fetched_at FROM stats_ranges
          WHERE scope = ?1 AND site = ?2 AND type = ?3 AND interval = ?4 AND grid = ?5
@@ -465,18 +435,7 @@ fn add_range(
          (scope, site, type, interval, grid, code, per_instance, start, end, fetched_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![
-        key.scope,
-        to_sql_id(key.site),
-        key.kind.as_str(),
-        key.interval.as_str(),
-        key.grid,
-        code,
-        key.per_instance,
-        start,
-        end,
-        f.now
-    ])?;
+    .execute(key_params!(key, code, key.per_instance, start, end, f.now))?;
     Ok(())
 }
 
@@ -493,16 +452,7 @@ fn read(
     );
     let mut series_stmt = conn.prepare_cached(&sql)?;
     let all: Vec<(i64, String, i64)> = series_stmt
-        .query_map(
-            params![
-                key.scope,
-                to_sql_id(key.site),
-                key.kind.as_str(),
-                key.interval.as_str(),
-                key.grid
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?
+        .query_map(key_params!(key), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut points_stmt = conn.prepare_cached(
         "SELECT t, value, min, max FROM stats_points
