@@ -469,25 +469,35 @@ fn read(
             out.insert(code.clone(), empty);
         }
     }
+    let span = usize::try_from(end.saturating_sub(start)).unwrap_or(0);
+    let buckets = match key.interval {
+        Interval::FifteenMinutes => span / 900,
+        Interval::Hours => span / 3600,
+        _ => span / 86_400 + 1,
+    }
+    .min(1 << 20);
     for (id, code, instance) in all {
         if let StatsKind::Custom(codes) = key.kind
             && !codes.contains(&code)
         {
             continue;
         }
-        let points: Vec<Point> = points_stmt
-            .query_map(
-                params![id, start.saturating_mul(1000), end.saturating_mul(1000)],
-                |r| {
-                    Ok(Point::with_min_max(
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                    ))
-                },
-            )?
-            .collect::<rusqlite::Result<_>>()?;
+        // Sized for the window at once: a year of hours is 8,760 points a
+        // series, and growing by doubling would copy them all again.
+        let mut points: Vec<Point> = Vec::with_capacity(buckets);
+        let mut rows = points_stmt.query(params![
+            id,
+            start.saturating_mul(1000),
+            end.saturating_mul(1000)
+        ])?;
+        while let Some(r) = rows.next()? {
+            points.push(Point::with_min_max(
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+            ));
+        }
         if key.per_instance {
             let entry = out
                 .entry(code)

@@ -12,7 +12,7 @@ use vrm::{
     WidgetQuery,
 };
 
-use crate::output::{Format, Output, Table, cell, num, text};
+use crate::output::{Format, Output, Table, cell, num, text, write_json};
 use crate::progress::Progress;
 use crate::report::{Report, local_days};
 use crate::times::{parse_age, parse_time, rfc3339};
@@ -123,11 +123,15 @@ fn client(cli: &Cli, demo: bool) -> Result<Client> {
 }
 
 fn emit(output: &Output, format: Format, out: &mut dyn Write) -> Result<()> {
-    match output.write(format, out) {
-        Ok(()) => Ok(()),
-        // `vrm … | head`: the reader has what it wanted.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::Io(format!("writing the output: {e}"))),
+    output.write(format, out).or_else(ignore_broken_pipe)
+}
+
+/// `vrm … | head`: the reader has what it wanted; other write errors fail.
+fn ignore_broken_pipe(e: std::io::Error) -> Result<()> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(Failure::Io(format!("writing the output: {e}")))
     }
 }
 
@@ -271,7 +275,25 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                 .stats_with_progress(&query, &mut |done, total| bar.update(done, total))?;
             drop(bar);
             let format = format_of(cli, o);
-            emit(&stats_output(site, &query, &stats, format), format, out)
+            let written = if format == Format::Json {
+                // Streamed: a year of hours is 50,000 points, written
+                // without a tree of values or a copy of the text.
+                let data = stats_data(site, &query, &stats);
+                write_json(out, stats.source(), stats.requests(), |out| {
+                    // Serialised into memory sized once (about 24 bytes a
+                    // point), then written in one piece: serde's many small
+                    // writes through `dyn Write` would cost more.
+                    let mut json = Vec::with_capacity(stats.point_count() * 24 + 1024);
+                    serde_json::to_writer(&mut json, &data)?;
+                    out.write_all(&json)
+                })
+                .or_else(ignore_broken_pipe)
+            } else {
+                emit(&stats_output(&query, &stats, format), format, out)
+            };
+            // The process ends next: freeing every point would be wasted work.
+            std::mem::forget(stats);
+            written
         }
         Command::Overall {
             site,
@@ -623,27 +645,16 @@ fn stats_json(site: SiteId, query: &StatsQuery, stats: &Stats) -> Value {
     to_json(&stats_data(site, query, stats))
 }
 
-fn stats_output(
-    site: SiteId,
-    query: &StatsQuery,
-    stats: &Fetched<Stats>,
-    format: Format,
-) -> Output {
+/// The table or CSV form of stats (JSON is streamed apart).
+fn stats_output(query: &StatsQuery, stats: &Fetched<Stats>, format: Format) -> Output {
     let window = query.window();
     let unit = if query.kind().as_str() == "kwh" {
         " kWh"
     } else {
         ""
     };
-    // Only the form that is printed is built: a year of hours is 50,000
-    // points and more.
-    let raw_data = (format == Format::Json)
-        .then(|| serde_json::to_string(&stats_data(site, query, stats)).ok())
-        .flatten();
     let data = Value::Null;
-    let table = if format == Format::Json {
-        Table::default()
-    } else if format == Format::Csv {
+    let table = if format == Format::Csv {
         // Long form: one row per point.
         let mut table = Table::new(["time", "code", "instance", "value", "min", "max"]);
         for (code, s) in &stats.series {
@@ -714,7 +725,6 @@ fn stats_output(
         table
     };
     let mut output = Output::from(stats, data, table);
-    output.raw_data = raw_data;
     if let Some(kwh) = stats.total("kwh") {
         output = output.note(format!("all codes: {}{unit}", num(Some(kwh))));
     }
@@ -995,7 +1005,6 @@ fn report(client: &Client, site: SiteId, from: i64, to: i64) -> Result<Output> {
         source,
         requests: sites.requests() + stats.requests(),
         data: report.json(site.get(), &days),
-        raw_data: None,
         table: report.table(),
         notes: Vec::new(),
     };
@@ -1064,7 +1073,6 @@ fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
                 source,
                 requests,
                 data,
-                raw_data: None,
                 table: Table::default(),
                 notes: Vec::new(),
             },
@@ -1086,7 +1094,7 @@ fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
                 ),
             )?;
             emit(
-                &stats_output(site, &StatsQuery::kwh(week, Interval::Days), &stats, format),
+                &stats_output(&StatsQuery::kwh(week, Interval::Days), &stats, format),
                 format,
                 out,
             )?;

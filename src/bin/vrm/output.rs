@@ -122,9 +122,6 @@ pub struct Output {
     pub requests: u32,
     /// The `data` of the JSON object.
     pub data: Value,
-    /// `data` already serialised, for large answers (it then replaces
-    /// `data`): no tree of values for 50,000 points.
-    pub raw_data: Option<String>,
     /// The table (and CSV) form.
     pub table: Table,
     /// Lines printed after the table only (notes, a chart).
@@ -138,7 +135,6 @@ impl Output {
             source: fetched.source(),
             requests: fetched.requests(),
             data,
-            raw_data: None,
             table,
             notes: Vec::new(),
         }
@@ -150,7 +146,6 @@ impl Output {
             source: Source::Cache,
             requests: 0,
             data,
-            raw_data: None,
             table,
             notes: Vec::new(),
         }
@@ -172,22 +167,28 @@ impl Output {
                 Ok(())
             }
             Format::Csv => self.table.write_csv(out),
-            Format::Json => {
-                // Written by hand to keep the documented key order.
-                write!(
-                    out,
-                    "{{\"source\":{},\"requests\":{},\"data\":",
-                    json!(self.source.as_str()),
-                    self.requests
-                )?;
-                match &self.raw_data {
-                    Some(raw) => out.write_all(raw.as_bytes())?,
-                    None => serde_json::to_writer(&mut *out, &self.data)?,
-                }
-                writeln!(out, "}}")
-            }
+            Format::Json => write_json(out, self.source, self.requests, |out| {
+                serde_json::to_writer(out, &self.data).map_err(std::io::Error::from)
+            }),
         }
     }
+}
+
+/// The JSON object `{"source", "requests", "data"}`, in that order (so
+/// written by hand), with `data` written by `write_data` straight to `out`.
+pub fn write_json(
+    out: &mut dyn Write,
+    source: Source,
+    requests: u32,
+    write_data: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    write!(
+        out,
+        "{{\"source\":{},\"requests\":{requests},\"data\":",
+        json!(source.as_str())
+    )?;
+    write_data(&mut *out)?;
+    writeln!(out, "}}")
 }
 
 /// A number for a table cell: up to 3 decimals, trailing zeros dropped.
