@@ -8,25 +8,13 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{NOW, fixture, server, token_header};
-use mockito::{Matcher, Mock, ServerGuard};
+use common::{NOW, expect_get, fixture, server, token_header};
+use mockito::Matcher;
 use serde_json::{Value, json};
 use vrm::models::{Point, Series};
 use vrm::{Interval, OverallStatsQuery, SiteId, Source, StatsQuery, TimeWindow};
 
 const SITE: SiteId = SiteId(975);
-
-/// A GET on `path` with exactly this raw query and the token, answered
-/// with `body`, expected once.
-fn expect_get(server: &mut ServerGuard, path: &str, raw_query: &str, body: &str) -> Mock {
-    server
-        .mock("GET", path)
-        .match_query(Matcher::Exact(raw_query.to_owned()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(body)
-        .expect(1)
-        .create()
-}
 
 /// The doc's sample window: 1441066216..1442067216, rounded to whole hours.
 fn doc_window() -> TimeWindow {

@@ -7,25 +7,13 @@
 
 mod common;
 
-use common::{fixture, server, token_header};
-use mockito::{Matcher, Mock, ServerGuard};
+use common::{expect_get, fixture, server};
+use mockito::Matcher;
 use serde_json::{Map, Value};
 use vrm::models::{GraphPoint, StateChange};
 use vrm::{Error, GraphQuery, SiteId, Source, TimeWindow, Widget, WidgetKind, WidgetQuery};
 
 const SITE: SiteId = SiteId(151_734);
-
-/// A GET on `path` with exactly this raw query and the token, answered
-/// with `body`, expected once.
-fn expect_get(server: &mut ServerGuard, path: &str, raw_query: &str, body: &str) -> Mock {
-    server
-        .mock("GET", path)
-        .match_query(Matcher::Exact(raw_query.to_owned()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(body)
-        .expect(1)
-        .create()
-}
 
 /// State changes as `(state, start, end)`.
 fn spans(changes: &[StateChange]) -> Vec<(Option<&str>, Option<i64>, Option<i64>)> {

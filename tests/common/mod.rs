@@ -229,3 +229,20 @@ pub fn stats_body(path_and_query: &str, step: i64) -> Vec<u8> {
     };
     body.into_bytes()
 }
+
+/// A GET on `path` with exactly this raw query and the token, answered
+/// with `body`, expected once.
+pub fn expect_get(
+    server: &mut ServerGuard,
+    path: &str,
+    raw_query: &str,
+    body: &str,
+) -> mockito::Mock {
+    server
+        .mock("GET", path)
+        .match_query(Matcher::Exact(raw_query.to_owned()))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(body)
+        .expect(1)
+        .create()
+}
