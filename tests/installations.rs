@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{NOW, fixture, server, token_header};
+use common::{NOW, expect_get, fixture, server, token_header};
 use mockito::Matcher;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -182,13 +182,12 @@ fn system_overview_doc_sample_and_quirks() {
 #[test]
 fn diagnostics_with_count() {
     let mut server = server();
-    let mock = server
-        .mock("GET", "/installations/1495/diagnostics")
-        .match_query(Matcher::Exact("count=1000".into()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(fixture("diagnostics.json"))
-        .expect(1)
-        .create();
+    let mock = expect_get(
+        &mut server,
+        "/installations/1495/diagnostics",
+        "count=1000",
+        &fixture("diagnostics.json"),
+    );
     let (client, _) = common::client(&server);
     let records = client.site(SiteId(1495)).diagnostics(1000).unwrap();
     assert_eq!(records.requests(), 1);
@@ -235,13 +234,12 @@ fn diagnostics_with_count() {
 #[test]
 fn diagnostics_false_is_empty_and_count_zero_sends_nothing() {
     let mut server = server();
-    let mock = server
-        .mock("GET", "/installations/151734/diagnostics")
-        .match_query(Matcher::Exact("count=1".into()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(r#"{"success":true,"records":false,"num_records":0}"#)
-        .expect(1)
-        .create();
+    let mock = expect_get(
+        &mut server,
+        "/installations/151734/diagnostics",
+        "count=1",
+        r#"{"success":true,"records":false,"num_records":0}"#,
+    );
     let (client, _) = common::client(&server);
     assert!(client.site(SITE).diagnostics(1).unwrap().is_empty());
     let err = client.site(SITE).diagnostics(0).unwrap_err();
@@ -360,20 +358,18 @@ fn gps_download_keeps_kml_whose_descriptions_hold_html() {
 #[test]
 fn gps_download_wrapped_in_json() {
     let mut server = server();
-    let kml = server
-        .mock("GET", "/installations/1/gps-download")
-        .match_query(Matcher::Exact(DAY_QUERY.into()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(r#"{"success":true,"data":"<kml><Document\/><\/kml>"}"#)
-        .expect(1)
-        .create();
-    let records = server
-        .mock("GET", "/installations/2/gps-download")
-        .match_query(Matcher::Exact(DAY_QUERY.into()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(r#"{"success":true,"records":[{"lat":52.1,"lng":5.2,"timestamp":1795520000}]}"#)
-        .expect(1)
-        .create();
+    let kml = expect_get(
+        &mut server,
+        "/installations/1/gps-download",
+        DAY_QUERY,
+        r#"{"success":true,"data":"<kml><Document\/><\/kml>"}"#,
+    );
+    let records = expect_get(
+        &mut server,
+        "/installations/2/gps-download",
+        DAY_QUERY,
+        r#"{"success":true,"records":[{"lat":52.1,"lng":5.2,"timestamp":1795520000}]}"#,
+    );
     let (client, _) = common::client(&server);
     let gps = client.site(SiteId(1)).gps_download(day()).unwrap();
     assert_eq!(gps.kml(), Some("<kml><Document/></kml>"));
@@ -415,13 +411,12 @@ fn gps_download_html_page_with_status_200_is_a_decode_error() {
 #[test]
 fn gps_download_success_false_is_an_api_error() {
     let mut server = server();
-    let mock = server
-        .mock("GET", "/installations/151734/gps-download")
-        .match_query(Matcher::Exact(DAY_QUERY.into()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(r#"{"success":false,"errors":"No GPS data","error_code":"no_data"}"#)
-        .expect(1)
-        .create();
+    let mock = expect_get(
+        &mut server,
+        "/installations/151734/gps-download",
+        DAY_QUERY,
+        r#"{"success":false,"errors":"No GPS data","error_code":"no_data"}"#,
+    );
     let (client, _) = common::client(&server);
     let err = client.site(SITE).gps_download(day()).unwrap_err();
     assert!(matches!(err, Error::Api(_)), "{err:?}");

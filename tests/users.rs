@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{NOW, fixture, server, token_header};
+use common::{NOW, expect_get, fixture, server, token_header};
 use mockito::Matcher;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -156,13 +156,12 @@ fn installations_plain() {
 #[test]
 fn installations_extended_live_sample() {
     let mut server = server();
-    let list = server
-        .mock("GET", "/users/22/installations")
-        .match_query(Matcher::Exact("extended=1".into()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(fixture("installations.json"))
-        .expect(1)
-        .create();
+    let list = expect_get(
+        &mut server,
+        "/users/22/installations",
+        "extended=1",
+        &fixture("installations.json"),
+    );
     let (client, _) = common::client(&server);
     let sites = client.user(USER).installations_extended().unwrap();
     assert_eq!(sites.requests(), 1);
@@ -236,13 +235,12 @@ fn installations_extended_live_sample() {
 #[test]
 fn installations_extended_doc_sample() {
     let mut server = server();
-    let list = server
-        .mock("GET", "/users/1001/installations")
-        .match_query(Matcher::Exact("extended=1".into()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(fixture("installations_extended.json"))
-        .expect(1)
-        .create();
+    let list = expect_get(
+        &mut server,
+        "/users/1001/installations",
+        "extended=1",
+        &fixture("installations_extended.json"),
+    );
     let (client, _) = common::client(&server);
     let sites = client.user(UserId(1001)).installations_extended().unwrap();
     assert_eq!(sites.len(), 1);
@@ -315,13 +313,12 @@ fn installations_quirks() {
 #[test]
 fn installations_false_is_an_empty_list() {
     let mut server = server();
-    let list = server
-        .mock("GET", "/users/22/installations")
-        .match_query(Matcher::Exact("extended=1".into()))
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(r#"{"success":true,"records":false}"#)
-        .expect(1)
-        .create();
+    let list = expect_get(
+        &mut server,
+        "/users/22/installations",
+        "extended=1",
+        r#"{"success":true,"records":false}"#,
+    );
     let (client, _) = common::client(&server);
     assert!(
         client
