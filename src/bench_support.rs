@@ -6,18 +6,17 @@
 use std::collections::BTreeMap;
 
 use crate::api::stats::StatsQuery;
-use crate::cache::stats::{Freshness, StatsKey};
-use crate::cache::{Cache, CacheKind, CachePolicy};
 use crate::error::Result;
 use crate::ids::SiteId;
 use crate::models::Series;
+use crate::store::{Cache, CacheKind, CachePolicy, Freshness, Replace, StatsKey};
 
 /// A scope (account) for bench data, apart from any client's.
 ///
 /// # Errors
 /// A cache failure.
 pub fn scope(cache: &Cache) -> Result<i64> {
-    cache.bind_scope("bench://", "bench", 0)
+    cache.bind_scope("bench://", Some("bench"), 0)
 }
 
 /// Store one fetched chunk `[start, end)` of `query` for `site`, as
@@ -41,7 +40,8 @@ pub fn store_stats(
     let key = StatsKey {
         scope,
         site: site.get(),
-        kind: query.kind(),
+        kind: query.kind().as_str(),
+        codes: query.kind().codes(),
         interval: query.interval(),
         grid: query.interval().grid(query.window().start()),
         per_instance: query.is_show_instance(),
@@ -51,7 +51,7 @@ pub fn store_stats(
         settle: secs(policy.settle_margin_of()),
         fresh: secs(policy.freshness_of(CacheKind::Stats)),
     };
-    cache.store_stats(&key, chunk, records, freshness)
+    cache.store_stats(&key, chunk, records, freshness, Replace::All)
 }
 
 /// Run `f` on the cache's own SQLite connection (for baselines that query

@@ -1,21 +1,19 @@
-//! `Client`, its builder, and the one place every request goes through.
+//! `Client` and its builder: the public face of the [engine](crate::engine).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-
 use crate::auth::{ApiToken, Auth, Secret};
-use crate::cache::{Cache, CacheMode, CachePolicy};
 use crate::clock::{Clock, SystemClock};
-use crate::error::{ApiError, DecodeError, Error, Result, snippet};
-use crate::fetched::{Fetched, Source};
-use crate::http::{Http, HttpConfig, Request, Response};
+use crate::engine::{Call, Engine};
+use crate::error::{Error, Result};
 use crate::ids::UserId;
-use crate::models::{ApiErrorBody, LoginResponse};
-use crate::resilience::{RateLimit, RateLimiter, RetryPolicy, parse_retry_after};
+use crate::request::Request;
+use crate::resilience::{RateLimit, RateLimiter, RetryPolicy};
+use crate::store::{Cache, CacheMode, CachePolicy, Store};
+use crate::transport::{Transport, TransportConfig};
 
 /// The VRM API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://vrmapi.victronenergy.com/v2/";
@@ -27,56 +25,28 @@ pub const BASE_URL_ENV: &str = "VRM_API_URL";
 /// A blocking VRM API client.
 ///
 /// Cheap to clone (an `Arc` inside) and `Send + Sync`: share one between
-/// threads. Build it with [`Client::builder`].
+/// threads. Build it with [`Client::builder`]. Every answer's
+/// [`requests`](crate::Fetched::requests) counts that call's own requests,
+/// however many threads share the client.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    http: Http,
-    base_url: String,
-    auth: Auth,
-    session: Mutex<Session>,
-    /// Held while logging in, so that threads that all find the token
-    /// expired log in once.
-    login_lock: Mutex<()>,
-    limiter: Option<Mutex<RateLimiter>>,
-    retry: RetryPolicy,
-    clock: Arc<dyn Clock>,
-    requests: AtomicU64,
-    pub(crate) cache: Option<Cache>,
-    pub(crate) cache_mode: CacheMode,
-    pub(crate) cache_policy: CachePolicy,
-    pub(crate) hits: AtomicU64,
-    pub(crate) misses: AtomicU64,
-}
-
-#[derive(Default)]
-struct Session {
-    bearer: Option<ApiToken>,
-    /// Bumped on every login, so a 401 for an old token does not throw
-    /// away a newer one.
-    generation: u64,
-    user_id: Option<UserId>,
-    /// The cache scope (host + account) once known.
-    pub(crate) scope: Option<i64>,
+    engine: Arc<Engine>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let auth = match &self.inner.auth {
+        let auth = match &self.engine.auth {
             Auth::None => "none",
             Auth::Token(_) => "token",
             Auth::Credentials { .. } => "credentials",
             Auth::Demo => "demo",
         };
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
+            .field("base_url", &self.engine.base_url)
             .field("auth", &auth)
-            .field("retry", &self.inner.retry)
-            .field("cache", &self.inner.cache)
-            .field("cache_mode", &self.inner.cache_mode)
+            .field("retry", &self.engine.retry)
+            .field("cache", &self.engine.cache)
+            .field("cache_mode", &self.engine.mode)
             .finish_non_exhaustive()
     }
 }
@@ -104,68 +74,62 @@ impl Client {
 
     /// The base URL requests go to (always ends with `/`).
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.engine.base_url
     }
 
     /// What this client has done so far.
     pub fn counters(&self) -> Counters {
         Counters {
-            requests: self.inner.requests.load(Ordering::Relaxed),
-            hits: self.inner.hits.load(Ordering::Relaxed),
-            misses: self.inner.misses.load(Ordering::Relaxed),
+            requests: self.engine.requests.load(Ordering::Relaxed),
+            hits: self.engine.hits.load(Ordering::Relaxed),
+            misses: self.engine.misses.load(Ordering::Relaxed),
         }
     }
 
-    pub(crate) fn clock(&self) -> &dyn Clock {
-        self.inner.clock.as_ref()
-    }
-
-    pub(crate) fn inner(&self) -> &Inner {
-        &self.inner
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     /// The cache this client reads and fills, if any.
     pub fn cache(&self) -> Option<&Cache> {
-        self.inner.cache.as_ref()
+        self.engine.cache.as_ref()
     }
 
     /// Where answers may come from.
     pub fn cache_mode(&self) -> CacheMode {
-        self.inner.cache_mode
+        self.engine.mode
     }
 
-    pub(crate) fn auth(&self) -> &Auth {
-        &self.inner.auth
-    }
-
-    pub(crate) fn session_scope(&self) -> Option<i64> {
-        self.session().scope
-    }
-
-    pub(crate) fn set_session_scope(&self, scope: i64) {
-        self.session().scope = Some(scope);
+    /// The account whose data this client reads, once known (after a
+    /// login, `users/me`, or the first answer from the cache). A client
+    /// without credentials reads the one account the cache holds for its
+    /// host (or the one given with [`ClientBuilder::account`]).
+    pub fn account(&self) -> Option<UserId> {
+        self.engine.session().user_id
     }
 
     /// Log in now (username + password, or the demo account) and return the
     /// user id. The client also logs in by itself on first use.
     ///
-    /// `POST /auth/login` or `GET /auth/loginAsDemo`. Never cached.
+    /// `POST /auth/login` or `GET /auth/loginAsDemo`. Never cached; refused
+    /// offline.
     ///
     /// # Errors
     /// [`Error::Unauthorized`] for refused credentials,
     /// [`Error::TwoFactorRequired`] when the account needs an SMS code,
-    /// [`Error::InvalidInput`] when the client holds a token instead.
+    /// [`Error::InvalidInput`] when the client holds a token instead,
+    /// [`Error::NotCached`] offline.
     pub fn login(&self) -> Result<UserId> {
-        if !self.inner.auth.can_login() {
+        if !self.engine.auth.can_login() {
             return Err(Error::invalid(
                 "login needs a username and password or the demo account; this client uses a token",
             ));
         }
-        let mut requests = 0;
-        self.login_now(None, &mut requests)?;
-        self.session()
-            .user_id
-            .ok_or_else(|| Error::invalid("vrm's login answer named no user id"))
+        let mut call = Call::new();
+        // Log in anew even when a token is held: the caller asked for it.
+        let generation = self.engine.session().generation;
+        self.engine.login_now(&mut call, Some(generation))?;
+        self.engine.user_id(&mut call)
     }
 
     /// End the bearer token at VRM (`POST /auth/logout`) and forget it.
@@ -173,297 +137,27 @@ impl Client {
     /// and makes no request.
     ///
     /// # Errors
-    /// Transport and API errors of the logout call.
+    /// Transport and API errors of the logout call; [`Error::NotCached`]
+    /// offline.
     pub fn logout(&self) -> Result<()> {
-        if !self.inner.auth.can_login() && !self.holds_bearer_token() {
-            return Ok(());
-        }
-        let Some(token) = self.session().bearer.clone() else {
-            return Ok(());
+        let token = match &self.engine.auth {
+            Auth::Token(token) if token.kind() == crate::auth::TokenKind::Bearer => token.clone(),
+            Auth::Token(_) | Auth::None => return Ok(()),
+            Auth::Credentials { .. } | Auth::Demo => match self.engine.session().bearer.clone() {
+                Some(token) => token,
+                None => return Ok(()),
+            },
         };
         let request = Request::post("auth/logout", "auth/logout".into(), b"{}".to_vec());
-        let response = self.send_counted(&request, Some(&token.header_value()))?;
-        {
-            let mut session = self.session();
-            session.bearer = None;
+        let mut call = Call::new();
+        self.engine.send_as(&mut call, &request, &token)?;
+        let mut session = self.engine.session();
+        session.bearer = None;
+        if self.engine.auth.can_login() {
             session.user_id = None;
         }
-        if !(200..300).contains(&response.status) {
-            return Err(api_error(&request, &response));
-        }
         Ok(())
     }
-
-    /// True when the client can log in by itself (credentials or demo).
-    pub(crate) fn can_login(&self) -> bool {
-        self.inner.auth.can_login()
-    }
-
-    fn holds_bearer_token(&self) -> bool {
-        matches!(&self.inner.auth, Auth::Token(t) if t.kind() == crate::auth::TokenKind::Bearer)
-    }
-
-    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
-        self.inner
-            .session
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The user id learnt from the login, if any.
-    pub(crate) fn known_user_id(&self) -> Option<UserId> {
-        self.session().user_id
-    }
-
-    pub(crate) fn remember_user_id(&self, id: UserId) {
-        self.session().user_id = Some(id);
-    }
-
-    /// Send `request` and decode its answer as `T`.
-    ///
-    /// The one chokepoint of every endpoint method: the cache will sit here.
-    pub(crate) fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<Fetched<T>> {
-        self.get(request, |request, body| decode::<T>(request, 200, body))
-    }
-
-    /// Like [`execute`](Self::execute), never through the cache.
-    pub(crate) fn execute_network<T: DeserializeOwned>(
-        &self,
-        request: &Request,
-    ) -> Result<Fetched<T>> {
-        let (body, requests) = self.fetch(request)?;
-        let value = decode::<T>(request, 200, &body)?;
-        Ok(Fetched::new(
-            value,
-            Source::Network,
-            requests,
-            self.inner.clock.now(),
-        ))
-    }
-
-    /// Send `request` with auth, rate limiting, retries and re-login;
-    /// return the body of its 2xx answer and the requests it took.
-    pub(crate) fn fetch(&self, request: &Request) -> Result<(Vec<u8>, u32)> {
-        let mut requests = 0u32;
-        let mut retries = 0u32;
-        let mut relogged = false;
-        loop {
-            let (authorization, generation) = if request.auth {
-                let (header, generation) = self.authorization(&mut requests)?;
-                (Some(header), generation)
-            } else {
-                (None, 0)
-            };
-            requests += 1;
-            let outcome = self.send_counted(request, authorization.as_deref());
-            let retry_wait = match outcome {
-                Err(Error::Transport(e)) => {
-                    if !request.is_idempotent() || retries >= self.inner.retry.max_retries {
-                        return Err(Error::Transport(e));
-                    }
-                    log::warn!("{} failed ({e}); retrying", request.template);
-                    self.inner.retry.backoff(retries)
-                }
-                Err(other) => return Err(other),
-                Ok(response) => match response.status {
-                    200..=299 => return Ok((response.body, requests)),
-                    429 => {
-                        let retry_after = response
-                            .retry_after
-                            .as_deref()
-                            .and_then(|v| parse_retry_after(v, self.inner.clock.now()));
-                        let wait = retry_after.unwrap_or_else(|| self.inner.retry.backoff(retries));
-                        if !request.is_idempotent()
-                            || retries >= self.inner.retry.max_retries
-                            || wait > self.inner.retry.max_retry_after
-                        {
-                            return Err(Error::RateLimited { retry_after });
-                        }
-                        log::warn!(
-                            "{} rate limited; waiting {} ms",
-                            request.template,
-                            wait.as_millis()
-                        );
-                        wait
-                    }
-                    401 if request.auth && self.inner.auth.can_login() && !relogged => {
-                        relogged = true;
-                        log::info!("{} answered 401; logging in again", request.template);
-                        self.login_now(Some(generation), &mut requests)?;
-                        continue;
-                    }
-                    401 => {
-                        let Error::Api(e) = api_error(request, &response) else {
-                            return Err(api_error(request, &response));
-                        };
-                        return Err(Error::Unauthorized(e));
-                    }
-                    500..=599
-                        if request.is_idempotent() && retries < self.inner.retry.max_retries =>
-                    {
-                        log::warn!(
-                            "{} answered {}; retrying",
-                            request.template,
-                            response.status
-                        );
-                        self.inner.retry.backoff(retries)
-                    }
-                    _ => return Err(api_error(request, &response)),
-                },
-            };
-            retries += 1;
-            self.inner.clock.sleep(retry_wait);
-        }
-    }
-
-    /// One HTTP exchange, after the rate limiter allows it.
-    fn send_counted(&self, request: &Request, authorization: Option<&str>) -> Result<Response> {
-        if let Some(limiter) = &self.inner.limiter {
-            let wait = limiter
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .reserve(self.inner.clock.now());
-            if !wait.is_zero() {
-                log::debug!("rate limiter: waiting {} ms", wait.as_millis());
-                self.inner.clock.sleep(wait);
-            }
-        }
-        self.inner.requests.fetch_add(1, Ordering::Relaxed);
-        self.inner.http.send(request, authorization)
-    }
-
-    /// The `X-Authorization` value, logging in first when needed; with the
-    /// session generation it belongs to.
-    fn authorization(&self, requests: &mut u32) -> Result<(String, u64)> {
-        match &self.inner.auth {
-            Auth::None => Err(Error::invalid(
-                "no credentials: give the client a token, a username and password, or the demo account",
-            )),
-            Auth::Token(token) => Ok((token.header_value(), 0)),
-            Auth::Credentials { .. } | Auth::Demo => {
-                {
-                    let session = self.session();
-                    if let Some(token) = &session.bearer {
-                        return Ok((token.header_value(), session.generation));
-                    }
-                }
-                self.login_now(None, requests)?;
-                let session = self.session();
-                match &session.bearer {
-                    Some(token) => Ok((token.header_value(), session.generation)),
-                    None => Err(Error::invalid("vrm's login answer held no token")),
-                }
-            }
-        }
-    }
-
-    /// Log in unless another thread already did since `stale_generation`.
-    fn login_now(&self, stale_generation: Option<u64>, requests: &mut u32) -> Result<()> {
-        let _guard = self
-            .inner
-            .login_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(stale) = stale_generation {
-            let session = self.session();
-            if session.bearer.is_some() && session.generation != stale {
-                return Ok(());
-            }
-        }
-        let request = match &self.inner.auth {
-            Auth::Credentials {
-                username,
-                password,
-                sms_token,
-            } => {
-                let mut body = serde_json::Map::new();
-                body.insert("username".into(), username.clone().into());
-                body.insert("password".into(), password.expose().into());
-                if let Some(code) = sms_token {
-                    body.insert("sms_token".into(), code.expose().into());
-                }
-                let bytes = serde_json::to_vec(&body)
-                    .map_err(|_| Error::invalid("could not encode the login request"))?;
-                Request::post("auth/login", "auth/login".into(), bytes)
-            }
-            Auth::Demo => Request::get("auth/loginAsDemo", "auth/loginAsDemo".into()),
-            Auth::None | Auth::Token(_) => return Ok(()),
-        }
-        .without_auth()
-        .with_secret_answer();
-        let (body, cost) = self.fetch(&request).map_err(|e| match e {
-            Error::Api(api) if api.status == 401 || api.status == 403 => Error::Unauthorized(api),
-            other => other,
-        })?;
-        *requests += cost;
-        let answer = decode::<LoginResponse>(&request, 200, &body)?;
-        let Some(token) = answer.token else {
-            return Err(Error::TwoFactorRequired {
-                verification_mode: answer.verification_mode,
-                verification_sent: answer.verification_sent.unwrap_or(false),
-            });
-        };
-        let mut session = self.session();
-        session.bearer = Some(ApiToken::bearer(token));
-        session.generation += 1;
-        if let Some(id) = answer.id_user {
-            session.user_id = Some(id);
-        }
-        log::info!("logged in to vrm");
-        Ok(())
-    }
-}
-
-/// Decode a 2xx body as `T`; a `success: false` body becomes an API error,
-/// anything else unreadable a decode error quoting the body's start.
-pub(crate) fn decode<T: DeserializeOwned>(
-    request: &Request,
-    status: u16,
-    body: &[u8],
-) -> Result<T> {
-    match serde_json::from_slice::<T>(body) {
-        Ok(value) => Ok(value),
-        Err(source) => {
-            if let Ok(err) = serde_json::from_slice::<ApiErrorBody>(body)
-                && err.success == Some(false)
-            {
-                return Err(Error::Api(Box::new(ApiError {
-                    status,
-                    endpoint: request.template,
-                    error_code: err.error_code,
-                    errors: err.errors,
-                })));
-            }
-            Err(Error::Decode(Box::new(DecodeError {
-                endpoint: request.template,
-                status,
-                snippet: if request.secret_answer {
-                    "<redacted>".to_owned()
-                } else {
-                    snippet(body)
-                },
-                source: Some(source),
-            })))
-        }
-    }
-}
-
-/// The error for a non-2xx answer, keeping VRM's `error_code` and `errors`.
-fn api_error(request: &Request, response: &Response) -> Error {
-    let (error_code, errors) = match serde_json::from_slice::<ApiErrorBody>(&response.body) {
-        Ok(body) => (body.error_code, body.errors),
-        Err(_) if request.secret_answer => (None, Vec::new()),
-        Err(_) => (
-            None,
-            vec![format!("body starts: {}", snippet(&response.body))],
-        ),
-    };
-    Error::Api(Box::new(ApiError {
-        status: response.status,
-        endpoint: request.template,
-        error_code,
-        errors,
-    }))
 }
 
 /// Builds a [`Client`]. Every setter states its default.
@@ -481,6 +175,7 @@ pub struct ClientBuilder {
     cache: Option<Cache>,
     cache_mode: CacheMode,
     cache_policy: CachePolicy,
+    account: Option<UserId>,
 }
 
 impl Default for ClientBuilder {
@@ -498,6 +193,7 @@ impl Default for ClientBuilder {
             cache: None,
             cache_mode: CacheMode::default(),
             cache_policy: CachePolicy::default(),
+            account: None,
         }
     }
 }
@@ -627,6 +323,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The account to read from the cache when the client has no
+    /// credentials (offline use of a cache that several accounts filled).
+    /// Default: the only account the cache holds for the base URL. With
+    /// credentials, the account is the one they belong to.
+    pub fn account(mut self, id: UserId) -> Self {
+        self.account = Some(id);
+        self
+    }
+
     /// Build the client. Makes no request.
     ///
     /// # Errors
@@ -654,26 +359,32 @@ impl ClientBuilder {
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
-        let http = Http::new(&HttpConfig {
+        let transport = Transport::new(&TransportConfig {
             base_url: base_url.clone(),
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
             max_body_bytes: self.max_body_bytes,
         });
+        let store = self
+            .cache
+            .clone()
+            .map(|cache| Arc::new(cache) as Arc<dyn Store>);
         Ok(Client {
-            inner: Arc::new(Inner {
-                http,
+            engine: Arc::new(Engine {
+                transport,
                 base_url,
                 auth,
-                session: Mutex::new(Session::default()),
+                session: Mutex::default(),
                 login_lock: Mutex::new(()),
                 limiter: self.rate_limit.map(|l| Mutex::new(RateLimiter::new(l))),
                 retry: self.retry,
                 clock: self.clock,
-                requests: AtomicU64::new(0),
+                store,
                 cache: self.cache,
-                cache_mode: self.cache_mode,
-                cache_policy: self.cache_policy,
+                mode: self.cache_mode,
+                policy: self.cache_policy,
+                account: self.account,
+                requests: AtomicU64::new(0),
                 hits: AtomicU64::new(0),
                 misses: AtomicU64::new(0),
             }),

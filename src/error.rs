@@ -1,6 +1,7 @@
 //! The one error type of the crate.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// A `Result` whose error is [`Error`].
@@ -40,8 +41,8 @@ pub enum Error {
     /// The caller asked for something invalid; no request was made.
     InvalidInput(String),
     /// The cache file failed (cannot be opened, damaged, newer schema, disk
-    /// full). See [`CacheError`](crate::CacheError).
-    Cache(crate::cache::CacheError),
+    /// full). See [`CacheError`].
+    Cache(CacheError),
     /// Offline mode, and the cache does not hold what was asked for; the
     /// message names what is missing.
     NotCached(String),
@@ -143,6 +144,27 @@ impl std::error::Error for Error {
         }
     }
 }
+
+/// A failure of the cache file itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheError {
+    /// The file, when the cache has one.
+    pub path: Option<PathBuf>,
+    /// What went wrong and what to do about it.
+    pub message: String,
+}
+
+impl fmt::Display for CacheError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(path) => write!(f, "cache {}: {}", path.display(), self.message),
+            None => write!(f, "in-memory cache: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for CacheError {}
 
 /// An error answer from VRM: the HTTP status and what the body said.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -83,12 +83,6 @@ impl<T> Fetched<T> {
         self.fetched_at
     }
 
-    /// Count `n` more requests (those spent to prepare this call).
-    pub(crate) fn add_requests(mut self, n: u32) -> Self {
-        self.requests = self.requests.saturating_add(n);
-        self
-    }
-
     /// Apply `f` to the value, keeping the provenance.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fetched<U> {
         Fetched {

@@ -7,21 +7,27 @@
 //!
 //! - `rustls` (default): TLS through rustls, no system OpenSSL needed.
 
+// The layers, top down: `api` builds calls, the `engine` runs them,
+// `transport` sends requests and `store` keeps answers; `request`,
+// `decode`, `models`, `window`, `error` and `clock` are shared below.
+// Nothing imports a module above it.
 pub mod api;
 mod auth;
 #[doc(hidden)]
 pub mod bench_support;
-pub mod cache;
-mod cached;
 pub mod catalog;
 mod client;
 pub mod clock;
+mod decode;
+mod engine;
 mod error;
 mod fetched;
-mod http;
 mod ids;
 pub mod models;
+mod request;
 mod resilience;
+mod store;
+mod transport;
 mod window;
 
 pub use api::installations::{DownloadData, DownloadFormat, Site};
@@ -29,14 +35,12 @@ pub use api::stats::{OverallStatsQuery, StatsKind, StatsQuery};
 pub use api::users::{Revoke, UserApi};
 pub use api::widgets::{GraphQuery, Widget, WidgetKind, WidgetQuery};
 pub use auth::{ApiToken, TokenKind};
-pub use cache::{
-    Cache, CacheError, CacheInfo, CacheKind, CacheMode, CachePolicy, DiagnosticChange, KindRows,
-    Purge, SiteRows,
-};
 pub use client::{BASE_URL_ENV, Client, ClientBuilder, Counters, DEFAULT_BASE_URL};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{ApiError, DecodeError, Error, Result, TransportError, TransportKind};
+pub use error::{ApiError, CacheError, DecodeError, Error, Result, TransportError, TransportKind};
 pub use fetched::{Fetched, Source};
 pub use ids::{AccessTokenId, ParseIdError, SiteId, UserId};
 pub use resilience::{RateLimit, RetryPolicy};
+pub use store::sqlite::{CacheInfo, KindRows, Purge, SiteRows};
+pub use store::{Cache, CacheKind, CacheMode, CachePolicy, DiagnosticChange};
 pub use window::{Interval, TimeWindow};

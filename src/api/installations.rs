@@ -4,17 +4,20 @@ use base64::Engine as _;
 
 use crate::api::stats::OverallStatsQuery;
 use crate::api::widgets::{GraphQuery, Widget, WidgetQuery};
-use crate::cache::CacheKind;
 use crate::client::Client;
+use crate::decode::{decode, decode_error};
+use crate::engine::{Call, Plain, StoreCtx};
 use crate::error::{Error, Result};
-use crate::fetched::{Fetched, Source};
-use crate::http::Request;
+use crate::fetched::Fetched;
 use crate::ids::SiteId;
 use crate::models::{
     DataDownloadResponse, DiagnosticRecord, DiagnosticsResponse, GpsDownloadResponse, GraphRecords,
     GraphResponse, OverallStats, OverallStatsResponse, SystemOverview, SystemOverviewResponse,
     TagsResponse, WidgetRecords, WidgetResponse,
 };
+use crate::request::Request;
+use crate::store::DiagnosticChange;
+use crate::store::{CacheKind, secs};
 use crate::window::TimeWindow;
 
 /// The endpoints of one installation. Get it with [`Client::site`].
@@ -81,6 +84,11 @@ impl Site<'_> {
         self.client
     }
 
+    /// Keep an answer of `kind` as this site's.
+    fn keep(&self, kind: CacheKind) -> crate::api::Keep {
+        Some((kind, Some(self.id.get())))
+    }
+
     /// The connected devices, with their instances.
     ///
     /// `GET /installations/{idSite}/system-overview`
@@ -100,11 +108,10 @@ impl Site<'_> {
         let request = Request::get(
             "installations/{idSite}/system-overview",
             format!("installations/{}/system-overview", self.id),
-        )
-        .cached(CacheKind::SystemOverview, Some(self.id.get()));
+        );
         Ok(self
             .client
-            .execute::<SystemOverviewResponse>(request)?
+            .call_json::<SystemOverviewResponse>(request, self.keep(CacheKind::SystemOverview))?
             .map(|r| r.records))
     }
 
@@ -125,13 +132,23 @@ impl Site<'_> {
             "installations/{idSite}/diagnostics",
             format!("installations/{}/diagnostics", self.id),
         )
-        .query("count", count.to_string())
-        .cached(CacheKind::Diagnostics, Some(self.id.get()));
-        let fetched = self.client.execute::<DiagnosticsResponse>(request)?;
-        if fetched.source() == Source::Network {
-            self.client.record_diagnostics(self.id, &fetched.records)?;
-        }
-        Ok(fetched.map(|r| r.records))
+        .query("count", count.to_string());
+        let site = self.id.get();
+        // Each snapshot fetched also goes into the history.
+        let plain = Plain::new(request, self.keep(CacheKind::Diagnostics), |r, body| {
+            decode::<DiagnosticsResponse>(r, body)
+        })
+        .on_fetch(move |ctx: &StoreCtx<'_>, answer: &DiagnosticsResponse| {
+            let retention = secs(ctx.policy.diagnostics_retention_of());
+            ctx.store
+                .record_diagnostics(ctx.scope, site, &answer.records, ctx.now, retention)
+                .map(drop)
+        });
+        Ok(self
+            .client
+            .engine()
+            .run(&mut Call::new(), plain)?
+            .map(|r| r.records))
     }
 
     /// The installation's tags.
@@ -144,9 +161,8 @@ impl Site<'_> {
         let request = Request::get(
             "installations/{idSite}/tags",
             format!("installations/{}/tags", self.id),
-        )
-        .cached(CacheKind::Tags, Some(self.id.get()));
-        self.client.execute(request)
+        );
+        self.client.call_json(request, self.keep(CacheKind::Tags))
     }
 
     /// GPS tracks over `window`.
@@ -161,14 +177,18 @@ impl Site<'_> {
             format!("installations/{}/gps-download", self.id),
         )
         .query("start", window.start().to_string())
-        .query("end", window.end().to_string())
-        .cached(CacheKind::GpsDownload, Some(self.id.get()));
-        self.client.get(request, |request, body| {
-            read_body(request, body, |body| {
-                GpsDownloadResponse::from_body(body)
-                    .filter(|gps| !gps.kml().is_some_and(looks_like_html))
-            })
-        })
+        .query("end", window.end().to_string());
+        let plain = Plain::new(
+            request,
+            self.keep(CacheKind::GpsDownload),
+            |request, body| {
+                read_body(request, body, |body| {
+                    GpsDownloadResponse::from_body(body)
+                        .filter(|gps| !gps.kml().is_some_and(looks_like_html))
+                })
+            },
+        );
+        self.client.engine().run(&mut Call::new(), plain)
     }
 
     /// An export of the installation's data as a CSV or XLS file: the bytes
@@ -191,26 +211,23 @@ impl Site<'_> {
         .query("start", window.start().to_string())
         .query("end", window.end().to_string())
         .query("format", format.as_str())
-        .query("datatype", data.as_str())
-        .cached(CacheKind::DataDownload, Some(self.id.get()));
-        self.client.get(request, |request, body| {
-            let encoded = read_body(request, body, DataDownloadResponse::from_body)?;
-            let text: String = encoded
-                .base64()
-                .chars()
-                .filter(|c| !c.is_ascii_whitespace())
-                .collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(text.as_bytes())
-                .map_err(|_| {
-                    Error::Decode(Box::new(crate::error::DecodeError {
-                        endpoint: request.template,
-                        status: 200,
-                        snippet: crate::error::snippet(body),
-                        source: None,
-                    }))
-                })
-        })
+        .query("datatype", data.as_str());
+        let plain = Plain::new(
+            request,
+            self.keep(CacheKind::DataDownload),
+            |request, body| {
+                let encoded = read_body(request, body, DataDownloadResponse::from_body)?;
+                let text: String = encoded
+                    .base64()
+                    .chars()
+                    .filter(|c| !c.is_ascii_whitespace())
+                    .collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(text.as_bytes())
+                    .map_err(|_| decode_error(request, body, None))
+            },
+        );
+        self.client.engine().run(&mut Call::new(), plain)
     }
 
     /// Totals for today, this week, this month and this year.
@@ -224,7 +241,10 @@ impl Site<'_> {
         query.validate()?;
         Ok(self
             .client
-            .execute::<OverallStatsResponse>(query.request(self.id))?
+            .call_json::<OverallStatsResponse>(
+                query.request(self.id),
+                self.keep(CacheKind::OverallStats),
+            )?
             .map(|r| r.records))
     }
 
@@ -238,7 +258,7 @@ impl Site<'_> {
         let request = query.request(self.id)?;
         Ok(self
             .client
-            .execute::<GraphResponse>(request)?
+            .call_json::<GraphResponse>(request, self.keep(CacheKind::Graph))?
             .map(|r| r.records))
     }
 
@@ -254,7 +274,7 @@ impl Site<'_> {
         let request = query.request(self.id, widget)?;
         Ok(self
             .client
-            .execute::<WidgetResponse>(request)?
+            .call_json::<WidgetResponse>(request, self.keep(CacheKind::Widget))?
             .map(|r| r.records))
     }
 }
@@ -268,7 +288,7 @@ fn read_body<T: serde::de::DeserializeOwned>(
 ) -> Result<T> {
     match parse(body) {
         Some(value) => Ok(value),
-        None => crate::client::decode::<T>(request, 200, body),
+        None => decode::<T>(request, body),
     }
 }
 
@@ -281,4 +301,38 @@ fn looks_like_html(text: &str) -> bool {
         .unwrap_or(text)
         .to_ascii_lowercase();
     head.starts_with("<!doctype html") || head.starts_with("<html")
+}
+
+impl Site<'_> {
+    /// Every diagnostics value that changed in `window`, from the history
+    /// the cache kept of earlier [`diagnostics`](Self::diagnostics) calls
+    /// (a row per change, within the retention limit). Makes no request
+    /// (but learning the account, the first time, may).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a client without a cache; cache errors.
+    pub fn diagnostics_history(&self, window: TimeWindow) -> Result<Vec<DiagnosticChange>> {
+        let mut call = Call::new();
+        let ctx = self.history(&mut call)?;
+        ctx.store
+            .diagnostics_history(ctx.scope, self.id.get(), (window.start(), window.end()))
+    }
+
+    /// The value every attribute had at `at`, from the cached history.
+    /// Makes no request (but learning the account, the first time, may).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a client without a cache; cache errors.
+    pub fn diagnostics_at(&self, at: time::OffsetDateTime) -> Result<Vec<DiagnosticChange>> {
+        let mut call = Call::new();
+        let ctx = self.history(&mut call)?;
+        ctx.store
+            .diagnostics_at(ctx.scope, self.id.get(), at.unix_timestamp())
+    }
+
+    fn history<'a>(&'a self, call: &mut Call) -> Result<StoreCtx<'a>> {
+        self.client.engine().store_ctx(call)?.ok_or_else(|| {
+            Error::invalid("diagnostics history lives in the cache: build the client with a cache")
+        })
+    }
 }

@@ -1,8 +1,12 @@
 //! Statistics: `installations/{idSite}/stats` and `…/overallstats`.
 
+use crate::api::installations::Site;
+use crate::engine::{Call, StatsCall};
 use crate::error::{Error, Result};
-use crate::http::Request;
+use crate::fetched::Fetched;
 use crate::ids::SiteId;
+use crate::models::Stats;
+use crate::request::Request;
 use crate::window::{Interval, TimeWindow};
 
 /// Which attributes a stats query asks for.
@@ -219,12 +223,76 @@ impl OverallStatsQuery {
         let request = Request::get(
             "installations/{idSite}/overallstats",
             format!("installations/{site}/overallstats"),
-        )
-        .cached(crate::cache::CacheKind::OverallStats, Some(site.get()));
+        );
         match &self.kind {
             Some(kind) => kind.add_to(request),
             None => request,
         }
+    }
+}
+
+/// Called after each request of a stats fetch with (done, total).
+pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
+
+impl Site<'_> {
+    /// Energy readings over a window, in buckets.
+    ///
+    /// `GET /installations/{idSite}/stats?type&attributeCodes[]&interval&start&end&show_instance`
+    ///
+    /// A window longer than VRM serves in one request for the interval
+    /// (31 days of hours, 180 of days, …) is split into allowed chunks and
+    /// stitched. With a cache, only the parts it lacks are fetched. The
+    /// answer is the same however it was served: fresh, stitched, from the
+    /// cache or mixed (see the README's "The cache").
+    ///
+    /// Totals follow what a code means: energy codes sum their buckets;
+    /// codes whose points carry a mean, min and max (`bs`, `bv`, …) average
+    /// the means ([`Stats::minimums`](crate::models::Stats::minimums) and
+    /// [`maximums`](crate::models::Stats::maximums) hold their extremes).
+    /// `type=kwh` adds `kwh`, the sum of the codes. A single request that
+    /// answered the whole window keeps VRM's own totals.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (before any request) for custom stats without
+    /// codes; [`Error::NotCached`] offline; transport, API and decode errors.
+    ///
+    /// ```no_run
+    /// # fn main() -> vrm::Result<()> {
+    /// use vrm::{Interval, StatsQuery, TimeWindow};
+    /// let vrm = vrm::Client::builder().demo().build()?;
+    /// let week = TimeWindow::from_unix(1_700_000_000, 1_700_604_800)?;
+    /// let stats = vrm.site(vrm::SiteId(151734)).stats(&StatsQuery::kwh(week, Interval::Days))?;
+    /// println!("{:?}", stats.totals);
+    /// # Ok(()) }
+    /// ```
+    pub fn stats(&self, query: &StatsQuery) -> Result<Fetched<Stats>> {
+        self.stats_with_progress(query, &mut |_, _| {})
+    }
+
+    /// [`stats`](Self::stats), calling `progress(done, total)` after each
+    /// request (for a progress bar over long windows).
+    ///
+    /// # Errors
+    /// Those of [`stats`](Self::stats).
+    pub fn stats_with_progress(
+        &self,
+        query: &StatsQuery,
+        progress: Progress<'_>,
+    ) -> Result<Fetched<Stats>> {
+        query.validate()?;
+        let site = self.id();
+        let window = query.window();
+        let call = StatsCall::new(
+            site.get(),
+            query.kind().as_str(),
+            query.kind().codes(),
+            query.interval(),
+            (window.start(), window.end()),
+            query.is_show_instance(),
+            |part| query.request_for(site, part),
+            progress,
+        );
+        self.client().engine().run(&mut Call::new(), call)
     }
 }
 

@@ -2,16 +2,17 @@
 
 use std::fmt;
 
-use crate::cache::CacheKind;
 use crate::client::Client;
+use crate::engine::Call;
 use crate::error::{Error, Result};
 use crate::fetched::Fetched;
-use crate::http::Request;
 use crate::ids::{AccessTokenId, UserId};
 use crate::models::{
     AccessToken, CreateTokenResponse, Installation, InstallationsResponse, MeResponse,
     RevokeResponse, TokensResponse, User,
 };
+use crate::request::Request;
+use crate::store::CacheKind;
 
 /// The endpoints of one user. Get it with [`Client::user`].
 #[derive(Debug, Clone)]
@@ -55,33 +56,23 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn me(&self) -> Result<Fetched<User>> {
-        let request = Request::get("users/me", "users/me".into()).cached(CacheKind::User, None);
-        let me = self.execute::<MeResponse>(request)?.map(|r| r.user);
-        self.remember_user_id(me.id);
+        let request = Request::get("users/me", "users/me".into());
+        let me = self
+            .call_json::<MeResponse>(request, Some((CacheKind::User, None)))?
+            .map(|r| r.user);
+        self.engine().session().user_id.get_or_insert(me.id);
         Ok(me)
     }
 
-    /// The id of the logged-in user: from the login answer, or from
-    /// [`me`](Self::me) (one request, then remembered).
+    /// The id of the logged-in user: from the login answer, the cache, or
+    /// [`me`](Self::me) (one request, then remembered). Offline it makes
+    /// no request: the cache must know the account.
     ///
     /// # Errors
-    /// Those of the login or of `me`.
+    /// Those of the login or of `me`; [`Error::NotCached`] offline when the
+    /// cache does not know the account.
     pub fn user_id(&self) -> Result<UserId> {
-        if let Some(id) = self.known_user_id() {
-            return Ok(id);
-        }
-        if let Some(id) = self.cached_user_id()? {
-            self.remember_user_id(id);
-            return Ok(id);
-        }
-        if self.can_login() {
-            return self.login();
-        }
-        // Not through the cache: the cache needs this id to find its rows.
-        let request = Request::get("users/me", "users/me".into());
-        let id = self.execute_network::<MeResponse>(&request)?.user.id;
-        self.remember_user_id(id);
-        Ok(id)
+        self.engine().user_id(&mut Call::new())
     }
 
     /// The endpoints of user `id` (a dealer or admin may see other users).
@@ -95,11 +86,9 @@ impl Client {
     /// # Errors
     /// Those of [`user_id`](Self::user_id) and [`UserApi::installations`].
     pub fn installations(&self) -> Result<Fetched<Vec<Installation>>> {
-        let before = self.counters().requests;
-        let id = self.user_id()?;
-        let spent = self.counters().requests.saturating_sub(before);
-        let list = self.user(id).installations()?;
-        Ok(list.add_requests(u32::try_from(spent).unwrap_or(u32::MAX)))
+        let mut call = Call::new();
+        let id = self.engine().user_id(&mut call)?;
+        self.user(id).list_installations(&mut call, false)
     }
 }
 
@@ -116,7 +105,7 @@ impl UserApi<'_> {
     /// # Errors
     /// Transport, API and decode errors.
     pub fn installations(&self) -> Result<Fetched<Vec<Installation>>> {
-        self.list_installations(false)
+        self.list_installations(&mut Call::new(), false)
     }
 
     /// The user's installations with the extra data of VRM's overview
@@ -127,10 +116,14 @@ impl UserApi<'_> {
     /// # Errors
     /// Transport, API and decode errors.
     pub fn installations_extended(&self) -> Result<Fetched<Vec<Installation>>> {
-        self.list_installations(true)
+        self.list_installations(&mut Call::new(), true)
     }
 
-    fn list_installations(&self, extended: bool) -> Result<Fetched<Vec<Installation>>> {
+    fn list_installations(
+        &self,
+        call: &mut Call,
+        extended: bool,
+    ) -> Result<Fetched<Vec<Installation>>> {
         let mut request = Request::get(
             "users/{idUser}/installations",
             format!("users/{}/installations", self.id),
@@ -138,10 +131,13 @@ impl UserApi<'_> {
         if extended {
             request = request.query("extended", "1");
         }
-        let request = request.cached(CacheKind::Installations, None);
         Ok(self
             .client
-            .execute::<InstallationsResponse>(request)?
+            .call_json_in::<InstallationsResponse>(
+                call,
+                request,
+                Some((CacheKind::Installations, None)),
+            )?
             .map(|r| r.records))
     }
 
@@ -158,7 +154,7 @@ impl UserApi<'_> {
         );
         Ok(self
             .client
-            .execute_network::<TokensResponse>(&request)?
+            .call_json::<TokensResponse>(request, None)?
             .map(|r| r.tokens))
     }
 
@@ -184,7 +180,7 @@ impl UserApi<'_> {
             body,
         )
         .with_secret_answer();
-        self.client.execute_network(&request)
+        self.client.call_json(request, None)
     }
 
     /// Revoke one personal access token, or all of them; returns how many
@@ -201,7 +197,7 @@ impl UserApi<'_> {
         );
         Ok(self
             .client
-            .execute_network::<RevokeResponse>(&request)?
+            .call_json::<RevokeResponse>(request, None)?
             .map(|r| r.data.removed))
     }
 }

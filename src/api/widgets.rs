@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use crate::api::stats::check_codes;
 use crate::error::{Error, Result};
-use crate::http::Request;
 use crate::ids::SiteId;
+use crate::request::Request;
 use crate::window::TimeWindow;
 
 /// A VRM widget. The ones the doc names are variants; any other widget
@@ -206,7 +206,7 @@ impl WidgetQuery {
                 .query("start", window.start().to_string())
                 .query("end", window.end().to_string());
         }
-        Ok(request.cached(crate::cache::CacheKind::Widget, Some(site.get())))
+        Ok(request)
     }
 }
 
@@ -271,7 +271,7 @@ impl GraphQuery {
                 .query("start", window.start().to_string())
                 .query("end", window.end().to_string());
         }
-        Ok(request.cached(crate::cache::CacheKind::Graph, Some(site.get())))
+        Ok(request)
     }
 }
 

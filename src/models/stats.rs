@@ -405,6 +405,8 @@ impl StatsResponse {
             series: self.records,
             totals,
             instance_totals,
+            minimums: BTreeMap::new(),
+            maximums: BTreeMap::new(),
         }
     }
 }
@@ -425,6 +427,15 @@ pub struct Stats {
     /// then instance. Empty otherwise.
     #[serde(default)]
     pub instance_totals: BTreeMap<String, BTreeMap<u32, Option<f64>>>,
+    /// For codes whose points carry a mean, min and max (`bs`, `bv`, …):
+    /// the lowest value of the window. Their [`totals`](Self::totals) are
+    /// the mean of the bucket means.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub minimums: BTreeMap<String, Option<f64>>,
+    /// For codes whose points carry a mean, min and max: the highest value
+    /// of the window.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub maximums: BTreeMap<String, Option<f64>>,
 }
 
 impl Stats {
@@ -455,6 +466,9 @@ impl Stats {
 enum RecordsEntry {
     /// `code: [[ms, v], …]` (or `false`).
     Points(Vec<Point>),
+    /// `code: {"0": [[ms, v], …], "1": …}`: the points of each instance
+    /// (`show_instance=1`, map form).
+    ByInstance(BTreeMap<u32, Vec<Point>>),
     /// `{"instance": n, "stats": {code: points}}`.
     Instance {
         instance: Option<u32>,
@@ -483,6 +497,7 @@ impl<'de> Deserialize<'de> for RecordsEntry {
                 let mut instance = None;
                 let mut stats = None;
                 let mut points = Vec::new();
+                let mut by_instance = BTreeMap::new();
                 while let Some(key) = map.next_key::<MapKey>()? {
                     match key.0.as_str() {
                         "stats" => {
@@ -497,7 +512,13 @@ impl<'de> Deserialize<'de> for RecordsEntry {
                             );
                         }
                         k if k.bytes().all(|b| b.is_ascii_digit()) && !k.is_empty() => {
-                            points.push(map.next_value::<Point>()?);
+                            match map.next_value::<Keyed>()? {
+                                Keyed::Point(p) => points.push(p),
+                                Keyed::Points(list) => {
+                                    let instance = parse_instance::<A::Error>(k)?;
+                                    by_instance.insert(instance, list);
+                                }
+                            }
                         }
                         _ => {
                             map.next_value::<IgnoredAny>()?;
@@ -509,6 +530,8 @@ impl<'de> Deserialize<'de> for RecordsEntry {
                         instance: instance.flatten(),
                         stats: stats.unwrap_or_default(),
                     })
+                } else if !by_instance.is_empty() {
+                    Ok(RecordsEntry::ByInstance(by_instance))
                 } else {
                     Ok(RecordsEntry::Points(points))
                 }
@@ -542,6 +565,67 @@ impl<'de> Deserialize<'de> for RecordsEntry {
     }
 }
 
+/// The value under a digit key of a records entry: one point (PHP's list
+/// with holes, keyed by index) or the points of an instance (the map form
+/// of `show_instance=1`). The first item tells which; only it is buffered.
+enum Keyed {
+    Point(Point),
+    Points(Vec<Point>),
+}
+
+impl<'de> Deserialize<'de> for Keyed {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Keyed;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a data point or a list of data points")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Keyed, A::Error> {
+                let Some(first) = seq.next_element::<Value>()? else {
+                    return Ok(Keyed::Points(Vec::new()));
+                };
+                if first.is_array() {
+                    let mut points = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                    points.push(Point::deserialize(first).map_err(de::Error::custom)?);
+                    while let Some(p) = seq.next_element::<Point>()? {
+                        points.push(p);
+                    }
+                    return Ok(Keyed::Points(points));
+                }
+                let time = LenientNum::deserialize(first)
+                    .ok()
+                    .and_then(|n| n.0)
+                    .and_then(|n| n.to_timestamp())
+                    .ok_or_else(|| de::Error::custom("a data point without a valid timestamp"))?;
+                let mut values = [None; 3];
+                for slot in &mut values {
+                    match seq.next_element::<LenientF64>()? {
+                        Some(v) => *slot = v.0,
+                        None => break,
+                    }
+                }
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                let [value, min, max] = values;
+                Ok(Keyed::Point(Point::with_min_max(time, value, min, max)))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Keyed, E> {
+                Ok(Keyed::Points(Vec::new()))
+            }
+            fn visit_unit<E>(self) -> Result<Keyed, E> {
+                Ok(Keyed::Points(Vec::new()))
+            }
+            fn visit_none<E>(self) -> Result<Keyed, E> {
+                Ok(Keyed::Points(Vec::new()))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Keyed, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// The instance of an entry: its `instance` field, else its key/index.
 fn entry_instance<E: de::Error>(instance: Option<u32>, key: &str) -> Result<u32, E> {
     match instance {
@@ -561,6 +645,19 @@ fn place_records<E: de::Error>(
         RecordsEntry::Points(points) => {
             out.insert(key, Series::Points(points));
         }
+        RecordsEntry::ByInstance(map) => match out.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(Series::PerInstance(map));
+            }
+            Entry::Occupied(mut slot) => match slot.get_mut() {
+                Series::PerInstance(all) => {
+                    for (instance, points) in map {
+                        all.entry(instance).or_default().extend(points);
+                    }
+                }
+                other => *other = Series::PerInstance(map),
+            },
+        },
         RecordsEntry::Instance { instance, stats } => {
             let instance = entry_instance::<E>(instance, &key)?;
             for (code, points) in stats {
@@ -654,6 +751,8 @@ fn records_to_wire<S: Serializer>(
 
 enum TotalsEntry {
     Value(Option<f64>),
+    /// `code: {"0": t0, "1": t1}` (`show_instance=1`, map form).
+    ByInstance(BTreeMap<u32, Option<f64>>),
     Instance {
         instance: Option<u32>,
         totals: BTreeMap<String, Option<f64>>,
@@ -671,13 +770,23 @@ impl<'de> Deserialize<'de> for TotalsEntry {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TotalsEntry, A::Error> {
                 let mut instance = None;
                 let mut totals = BTreeMap::new();
+                let mut by_instance = BTreeMap::new();
+                let mut tagged = false;
                 while let Some(key) = map.next_key::<MapKey>()? {
                     match key.0.as_str() {
+                        k if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => {
+                            let value = map.next_value::<LenientF64>()?.0;
+                            if let Ok(i) = k.parse::<u32>() {
+                                by_instance.insert(i, value);
+                            }
+                        }
                         "totals" => {
+                            tagged = true;
                             let m = map.next_value::<MapOrEmpty<LenientF64>>()?;
                             totals = m.0.into_iter().map(|(k, v)| (k, v.0)).collect();
                         }
                         "instance" => {
+                            tagged = true;
                             instance = map
                                 .next_value::<LenientU64>()?
                                 .0
@@ -687,6 +796,9 @@ impl<'de> Deserialize<'de> for TotalsEntry {
                             map.next_value::<IgnoredAny>()?;
                         }
                     }
+                }
+                if !tagged && !by_instance.is_empty() {
+                    return Ok(TotalsEntry::ByInstance(by_instance));
                 }
                 Ok(TotalsEntry::Instance { instance, totals })
             }
@@ -732,6 +844,9 @@ fn place_totals<E: de::Error>(
     match entry {
         TotalsEntry::Value(v) => {
             out.insert(key, Total::Value(v));
+        }
+        TotalsEntry::ByInstance(map) => {
+            out.insert(key, Total::PerInstance(map));
         }
         TotalsEntry::Instance { instance, totals } => {
             let instance = entry_instance::<E>(instance, &key)?;

@@ -103,12 +103,32 @@ fn client(cli: &Cli, demo: bool) -> Result<Client> {
             Some(code) => builder.sms_token(code.trim()),
             None => builder,
         }
+    } else if g.offline {
+        // No credentials, offline: the cache's own account (the only one
+        // it holds for the host, or the one --account names).
+        builder
     } else {
         return Err(usage(
             "no credentials: set VRM_TOKEN (a personal access token), or VRM_USERNAME and \
-             VRM_PASSWORD, or use --demo",
+             VRM_PASSWORD, or use --demo (offline, --account ID picks a cached account)",
         ));
     };
+    let account = match &g.account {
+        Some(text) => Some(text.clone()),
+        None => env("VRM_ACCOUNT"),
+    };
+    if let Some(text) = account {
+        let id = text.trim().parse::<vrm::UserId>().map_err(|_| {
+            usage(format!(
+                "--account {text:?}: expected a VRM user id, a number (see `vrm cache info`)"
+            ))
+        })?;
+        builder = builder.account(id);
+    }
+    let anonymous = g.offline
+        && !(demo || g.demo)
+        && env("VRM_TOKEN").is_none()
+        && (env("VRM_USERNAME").is_none() || env("VRM_PASSWORD").is_none());
     if let Some(cache) = open_cache(cli)? {
         builder = builder.cache(cache);
     }
@@ -119,7 +139,15 @@ fn client(cli: &Cli, demo: bool) -> Result<Client> {
     } else {
         CacheMode::PreferCache
     };
-    Ok(builder.cache_mode(mode).build()?)
+    let client = builder.cache_mode(mode).build()?;
+    if anonymous {
+        let id = client.user_id()?;
+        eprintln!(
+            "vrm: offline without credentials: the cache of account {id} at {}",
+            client.base_url()
+        );
+    }
+    Ok(client)
 }
 
 fn emit(output: &Output, format: Format, out: &mut dyn Write) -> Result<()> {
@@ -790,6 +818,10 @@ fn login(cli: &Cli, name: Option<&str>, format: Format, out: &mut dyn Write) -> 
     }
     if let Some(url) = &cli.global.base_url {
         builder = builder.base_url(url);
+    }
+    if cli.global.offline {
+        // The library refuses every request offline, with the reason.
+        builder = builder.cache_mode(CacheMode::Offline);
     }
     let client = builder.build()?;
     let id = client.login()?;

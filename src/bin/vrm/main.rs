@@ -55,6 +55,10 @@ pub struct Global {
     /// Use VRM's public demo account.
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Offline without credentials: the cached account to read, when the
+    /// cache holds several for the host (also VRM_ACCOUNT).
+    #[arg(long, global = true, value_name = "ID")]
+    pub account: Option<String>,
     /// More logs on stderr (-v: each request, -vv: debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -60,7 +60,7 @@ struct StderrLogger {
 impl log::Log for StderrLogger {
     fn enabled(&self, meta: &log::Metadata<'_>) -> bool {
         let request_line =
-            self.requests && meta.target() == "vrm::http" && meta.level() <= log::Level::Debug;
+            self.requests && meta.target() == "vrm::transport" && meta.level() <= log::Level::Debug;
         meta.target().starts_with("vrm") && (meta.level() <= self.level || request_line)
     }
 

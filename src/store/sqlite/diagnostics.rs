@@ -6,30 +6,15 @@ use std::collections::HashMap;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde_json::Value;
-use time::OffsetDateTime;
 
 use super::{Cache, from_sql_id, to_sql_id};
 use crate::error::Result;
 use crate::models::DiagnosticRecord;
+use crate::store::DiagnosticChange;
+use time::OffsetDateTime;
 
 /// Trim the history at most this often (seconds): it scans the site's rows.
 const TRIM_EVERY: i64 = 3600;
-
-/// One value of one attribute, from the diagnostics history.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DiagnosticChange {
-    /// When VRM logged the value (or, without a timestamp, when it was fetched).
-    pub time: OffsetDateTime,
-    /// VRM's `idDataAttribute`.
-    pub attribute: u64,
-    /// The attribute's code (`"bv"`, …), when VRM sent one.
-    pub code: Option<String>,
-    /// The device instance, when there is one.
-    pub instance: Option<u32>,
-    /// The raw value: a number, a string, or `null`.
-    pub value: Value,
-}
 
 fn to_sql(value: Option<&Value>) -> SqlValue {
     match value {
@@ -233,7 +218,7 @@ mod tests {
     #[test]
     fn only_changes_are_written_and_old_ones_trimmed() {
         let cache = Cache::in_memory().unwrap();
-        let scope = cache.bind_scope("h", "demo", 22).unwrap();
+        let scope = cache.bind_scope("h", Some("demo"), 22).unwrap();
         let day = 86_400;
         let retention = 30 * day;
         let snap = |v: f64, t: i64| {
@@ -280,7 +265,7 @@ mod tests {
             [Value::from("steady"), Value::from(12.75), Value::from(13.0)]
         );
         // Another scope sees nothing.
-        let other = cache.bind_scope("h", "user:x", 23).unwrap();
+        let other = cache.bind_scope("h", Some("user:x"), 23).unwrap();
         assert!(
             cache
                 .diagnostics_history(other, 7, (0, late + 1))

@@ -5,7 +5,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order; file `000N_*.sql` brings the schema to
 /// version N.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0001_initial.sql"),
+    include_str!("../../../migrations/0002_listed.sql"),
+];
 
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: usize = MIGRATIONS.len();

@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{Cache, to_sql_id};
-use crate::api::stats::StatsKind;
 use crate::error::Result;
 use crate::models::{Point, Series};
+use crate::store::{Coverage, Freshness, Replace, StatsKey, StoredSeries};
 use crate::window::Interval;
 
 /// The parameters of a statement on one stats key: `?1`..`?5` are the key's
@@ -22,7 +22,7 @@ macro_rules! key_params {
         rusqlite::params![
             $key.scope,
             to_sql_id($key.site),
-            $key.kind.as_str(),
+            $key.kind,
             $key.interval.as_str(),
             $key.grid
             $(, $extra)*
@@ -30,59 +30,29 @@ macro_rules! key_params {
     };
 }
 
-/// Everything that names one cached stats query but its window.
-#[derive(Debug, Clone)]
-pub(crate) struct StatsKey<'a> {
-    pub scope: i64,
-    pub site: u64,
-    pub kind: &'a StatsKind,
-    pub interval: Interval,
-    /// The bucket alignment ([`Interval::grid`]) of the query's start.
-    pub grid: String,
-    pub per_instance: bool,
-}
-
-/// The code under which the ranges of a kwh query are kept: the kwh set is
-/// VRM's choice, so it is covered as a whole.
+/// The code under which the ranges of a query without codes (kwh) are
+/// kept: that set is VRM's choice, so it is covered as a whole.
 const ALL_CODES: &str = "*";
 
-impl StatsKey<'_> {
-    fn range_codes(&self) -> Vec<&str> {
-        match self.kind {
-            StatsKind::Kwh => vec![ALL_CODES],
-            StatsKind::Custom(codes) => codes.iter().map(String::as_str).collect(),
-        }
-    }
-
-    fn instance_filter(&self) -> &'static str {
-        if self.per_instance {
-            "instance >= 0"
-        } else {
-            "instance = -1"
-        }
+fn range_codes<'a>(key: &'a StatsKey<'_>) -> Vec<&'a str> {
+    if key.codes.is_empty() {
+        vec![ALL_CODES]
+    } else {
+        key.codes.iter().map(String::as_str).collect()
     }
 }
 
-/// What the cache holds of a window.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Coverage {
-    /// The parts to fetch: not stored, or recent and no longer fresh. On
-    /// the query's bucket grid, merged, in order.
-    pub missing: Vec<(i64, i64)>,
-    /// The parts not stored at all (what offline mode cannot answer).
-    pub absent: Vec<(i64, i64)>,
-    /// When the oldest range used was fetched (unix s).
-    pub oldest: Option<i64>,
+fn instance_filter(key: &StatsKey<'_>) -> &'static str {
+    if key.per_instance {
+        "instance >= 0"
+    } else {
+        "instance = -1"
+    }
 }
 
-/// How fresh a range must be.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Freshness {
-    pub now: i64,
-    /// Seconds after which a bucket is final, counted from its fetch.
-    pub settle: i64,
-    /// Seconds a not-final range stays fresh.
-    pub fresh: i64,
+/// Whether the key asks for `code` (a key without codes asks for all).
+fn wants(key: &StatsKey<'_>, code: &str) -> bool {
+    key.codes.is_empty() || key.codes.iter().any(|c| c == code)
 }
 
 impl Cache {
@@ -98,20 +68,21 @@ impl Cache {
             .map_err(|e| self.error("reading cached stats ranges", &e))
     }
 
-    /// Store one fetched chunk `[start, end)` (points and range) in one
-    /// transaction, replacing what was cached for it.
+    /// Store one fetched chunk `[start, end)` (points, listed parts and
+    /// range) in one transaction, replacing what `replace` says.
     pub(crate) fn store_stats(
         &self,
         key: &StatsKey<'_>,
         (start, end): (i64, i64),
         records: &BTreeMap<String, Series>,
         freshness: Freshness,
+        replace: Replace,
     ) -> Result<()> {
         let mut conn = self.conn();
         let run = |conn: &mut Connection| -> rusqlite::Result<()> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            store(&tx, key, (start, end), records)?;
-            for code in key.range_codes() {
+            store(&tx, key, (start, end), records, replace)?;
+            for code in range_codes(key) {
                 add_range(&tx, key, code, (start, end), freshness)?;
             }
             tx.commit()
@@ -119,12 +90,12 @@ impl Cache {
         run(&mut conn).map_err(|e| self.error("storing stats", &e))
     }
 
-    /// The cached points of `[start, end)`, by code.
+    /// The stored series of `[start, end)`: points and listed parts.
     pub(crate) fn read_stats(
         &self,
         key: &StatsKey<'_>,
         (start, end): (i64, i64),
-    ) -> Result<BTreeMap<String, Series>> {
+    ) -> Result<Vec<StoredSeries>> {
         let conn = self.conn();
         read(&conn, key, (start, end)).map_err(|e| self.error("reading cached stats", &e))
     }
@@ -144,7 +115,7 @@ fn coverage(
     let mut missing = Vec::new();
     let mut absent = Vec::new();
     let mut oldest: Option<i64> = None;
-    for code in key.range_codes() {
+    for code in range_codes(key) {
         let mut usable = Vec::new();
         let mut stored = Vec::new();
         let rows = stmt.query_map(
@@ -236,7 +207,7 @@ fn mismatched_buckets(
         "SELECT DISTINCT p.t, p.span_end FROM stats_points p JOIN stats_series s ON p.series = s.id
          WHERE s.scope = ?1 AND s.site = ?2 AND s.type = ?3 AND s.interval = ?4 AND s.grid = ?5
            AND s.{} AND p.t >= ?6 AND p.t < ?7",
-        key.instance_filter()
+        instance_filter(key)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
@@ -285,51 +256,126 @@ fn store(
     key: &StatsKey<'_>,
     (start, end): (i64, i64),
     records: &BTreeMap<String, Series>,
+    replace: Replace,
 ) -> rusqlite::Result<()> {
     let (start_ms, end_ms) = (start.saturating_mul(1000), end.saturating_mul(1000));
-    // What VRM answered for this window replaces what was cached for it.
-    let sql = format!(
-        "DELETE FROM stats_points WHERE t >= ?6 AND t < ?7 AND series IN (
-             SELECT id FROM stats_series WHERE scope = ?1 AND site = ?2 AND type = ?3
-             AND interval = ?4 AND grid = ?5 AND {} AND (?8 IS NULL OR code = ?8))",
-        key.instance_filter()
-    );
-    let mut delete = tx.prepare_cached(&sql)?;
-    let wanted: Vec<Option<&str>> = match key.kind {
-        StatsKind::Kwh => vec![None],
-        StatsKind::Custom(codes) => codes.iter().map(|c| Some(c.as_str())).collect(),
+    // The series the answer lists in the chunk: those with a point in it.
+    let mut listed: Vec<(i64, Vec<&Point>)> = Vec::new();
+    for (code, series) in records {
+        if !wants(key, code) {
+            continue;
+        }
+        for (instance, points) in by_instance(series, key.per_instance) {
+            let inside: Vec<&Point> = points
+                .iter()
+                .filter(|p| p.timestamp_ms >= start_ms && p.timestamp_ms < end_ms)
+                .collect();
+            if !inside.is_empty() {
+                listed.push((series_id(tx, key, code, instance)?, inside));
+            }
+        }
+    }
+    // What VRM answered for this chunk replaces what was stored for it.
+    let cleared: Vec<i64> = match replace {
+        Replace::All => key_series(tx, key)?,
+        Replace::Listed => listed.iter().map(|(id, _)| *id).collect(),
     };
-    for code in wanted {
-        delete.execute(key_params!(key, start_ms, end_ms, code))?;
+    let mut delete =
+        tx.prepare_cached("DELETE FROM stats_points WHERE series = ?1 AND t >= ?2 AND t < ?3")?;
+    for &id in &cleared {
+        delete.execute(params![id, start_ms, end_ms])?;
+        trim_listed(tx, id, (start, end))?;
     }
     // Rows go in by batches of INSERT_BATCH, in order (so a time sent twice
     // keeps its last value, as row by row), the rest one by one.
     let mut batch: Vec<PointRow> = Vec::with_capacity(INSERT_BATCH);
-    for (code, series) in records {
-        if let StatsKind::Custom(codes) = key.kind
-            && !codes.contains(code)
-        {
-            continue;
-        }
-        for (instance, points) in by_instance(series, key.per_instance) {
-            let id = series_id(tx, key, code, instance)?;
-            for p in points {
-                if p.timestamp_ms < start_ms || p.timestamp_ms >= end_ms {
-                    continue;
-                }
-                let t = p.timestamp_ms.div_euclid(1000);
-                let span_end = key.interval.bucket_end(t).min(end);
-                batch.push((id, p.timestamp_ms, span_end, p.value, p.min, p.max));
-                if batch.len() == INSERT_BATCH {
-                    insert_rows(tx, &batch)?;
-                    batch.clear();
-                }
+    for (id, points) in &listed {
+        add_listed(tx, *id, (start, end))?;
+        for p in points {
+            let t = p.timestamp_ms.div_euclid(1000);
+            let span_end = key.interval.bucket_end(t).min(end);
+            batch.push((*id, p.timestamp_ms, span_end, p.value, p.min, p.max));
+            if batch.len() == INSERT_BATCH {
+                insert_rows(tx, &batch)?;
+                batch.clear();
             }
         }
     }
     for row in batch.chunks(1) {
         insert_rows(tx, row)?;
     }
+    Ok(())
+}
+
+/// The ids of every stored series of `key` (its codes, its instance mode).
+fn key_series(tx: &Transaction<'_>, key: &StatsKey<'_>) -> rusqlite::Result<Vec<i64>> {
+    let sql = format!(
+        "SELECT id, code FROM stats_series
+         WHERE scope = ?1 AND site = ?2 AND type = ?3 AND interval = ?4 AND grid = ?5 AND {}",
+        instance_filter(key)
+    );
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let rows = stmt.query_map(key_params!(key), |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut ids = Vec::new();
+    for row in rows {
+        let (id, code) = row?;
+        if wants(key, &code) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Remove `[start, end)` from the listed parts of series `id`.
+fn trim_listed(tx: &Transaction<'_>, id: i64, (start, end): (i64, i64)) -> rusqlite::Result<()> {
+    let overlapping: Vec<(i64, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT id, start, end FROM stats_listed WHERE series = ?1 AND start < ?3 AND end > ?2",
+        )?
+        .query_map(params![id, start, end], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut delete = tx.prepare_cached("DELETE FROM stats_listed WHERE id = ?1")?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO stats_listed (series, start, end) VALUES (?1, ?2, ?3)")?;
+    for (row, a, b) in overlapping {
+        delete.execute([row])?;
+        if a < start {
+            insert.execute(params![id, a, start])?;
+        }
+        if b > end {
+            insert.execute(params![id, end, b])?;
+        }
+    }
+    Ok(())
+}
+
+/// Add `[start, end)` to the listed parts of series `id`, merged with the
+/// parts it overlaps or touches.
+fn add_listed(
+    tx: &Transaction<'_>,
+    id: i64,
+    (mut start, mut end): (i64, i64),
+) -> rusqlite::Result<()> {
+    let near: Vec<(i64, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT id, start, end FROM stats_listed WHERE series = ?1 AND start <= ?3 AND end >= ?2",
+        )?
+        .query_map(params![id, start, end], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut delete = tx.prepare_cached("DELETE FROM stats_listed WHERE id = ?1")?;
+    for (row, a, b) in near {
+        start = start.min(a);
+        end = end.max(b);
+        delete.execute([row])?;
+    }
+    tx.prepare_cached("INSERT INTO stats_listed (series, start, end) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, start, end])?;
     Ok(())
 }
 
@@ -443,12 +489,12 @@ fn read(
     conn: &Connection,
     key: &StatsKey<'_>,
     (start, end): (i64, i64),
-) -> rusqlite::Result<BTreeMap<String, Series>> {
+) -> rusqlite::Result<Vec<StoredSeries>> {
     let sql = format!(
         "SELECT id, code, instance FROM stats_series
          WHERE scope = ?1 AND site = ?2 AND type = ?3 AND interval = ?4 AND grid = ?5 AND {}
          ORDER BY code, instance",
-        key.instance_filter()
+        instance_filter(key)
     );
     let mut series_stmt = conn.prepare_cached(&sql)?;
     let all: Vec<(i64, String, i64)> = series_stmt
@@ -458,17 +504,10 @@ fn read(
         "SELECT t, value, min, max FROM stats_points
          WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t",
     )?;
-    let mut out: BTreeMap<String, Series> = BTreeMap::new();
-    if let StatsKind::Custom(codes) = key.kind {
-        for code in codes {
-            let empty = if key.per_instance {
-                Series::PerInstance(BTreeMap::new())
-            } else {
-                Series::Points(Vec::new())
-            };
-            out.insert(code.clone(), empty);
-        }
-    }
+    let mut listed_stmt = conn.prepare_cached(
+        "SELECT start, end FROM stats_listed
+         WHERE series = ?1 AND start < ?3 AND end > ?2 ORDER BY start",
+    )?;
     let span = usize::try_from(end.saturating_sub(start)).unwrap_or(0);
     let buckets = match key.interval {
         Interval::FifteenMinutes => span / 900,
@@ -476,10 +515,17 @@ fn read(
         _ => span / 86_400 + 1,
     }
     .min(1 << 20);
+    let mut out = Vec::with_capacity(all.len());
     for (id, code, instance) in all {
-        if let StatsKind::Custom(codes) = key.kind
-            && !codes.contains(&code)
-        {
+        if !wants(key, &code) {
+            continue;
+        }
+        let listed: Vec<(i64, i64)> = listed_stmt
+            .query_map(params![id, start, end], |r| {
+                Ok((r.get::<_, i64>(0)?.max(start), r.get::<_, i64>(1)?.min(end)))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if listed.is_empty() {
             continue;
         }
         // Sized for the window at once: a year of hours is 8,760 points a
@@ -498,16 +544,12 @@ fn read(
                 r.get(3)?,
             ));
         }
-        if key.per_instance {
-            let entry = out
-                .entry(code)
-                .or_insert_with(|| Series::PerInstance(BTreeMap::new()));
-            if let (Series::PerInstance(map), Ok(instance)) = (entry, u32::try_from(instance)) {
-                map.insert(instance, points);
-            }
-        } else {
-            out.insert(code, Series::Points(points));
-        }
+        out.push(StoredSeries {
+            code,
+            instance: u32::try_from(instance).ok(),
+            points,
+            listed,
+        });
     }
     Ok(out)
 }
@@ -543,12 +585,13 @@ mod tests {
     fn batched_inserts_store_what_row_by_row_did() {
         const HOUR: i64 = 3600;
         let cache = Cache::in_memory().unwrap();
-        let scope = cache.bind_scope("https://h/", "demo", 22).unwrap();
-        let kind = StatsKind::Custom(vec!["Pc".into(), "bs".into()]);
+        let scope = cache.bind_scope("https://h/", Some("demo"), 22).unwrap();
+        let codes = vec!["Pc".to_owned(), "bs".to_owned()];
         let key = StatsKey {
             scope,
             site: 7,
-            kind: &kind,
+            kind: "custom",
+            codes: &codes,
             interval: Interval::Hours,
             grid: String::new(),
             per_instance: false,
@@ -574,10 +617,14 @@ mod tests {
             settle: 0,
             fresh: 0,
         };
-        cache.store_stats(&key, window, &records, fresh).unwrap();
+        cache
+            .store_stats(&key, window, &records, fresh, Replace::All)
+            .unwrap();
         let read = cache.read_stats(&key, window).unwrap();
-        assert_eq!(read.keys().collect::<Vec<_>>(), ["Pc", "bs"]);
-        let pc = read["Pc"].points();
+        let codes: Vec<&str> = read.iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(codes, ["Pc", "bs"]);
+        assert!(read.iter().all(|s| s.listed == [window]));
+        let pc = &read[0].points;
         assert_eq!(pc.len(), 200);
         assert_eq!(
             (pc[0].timestamp_ms, pc[199].timestamp_ms),
@@ -595,6 +642,65 @@ mod tests {
             pc[50],
             Point::with_min_max(150 * HOUR * 1000, Some(150.0), None, Some(1.5))
         );
-        assert_eq!(read["bs"].points(), [Point::new(200 * HOUR * 1000, None)]);
+        assert_eq!(read[1].points, [Point::new(200 * HOUR * 1000, None)]);
+    }
+
+    #[test]
+    fn a_false_keeps_nothing_listed_and_a_refetch_replaces() {
+        const HOUR: i64 = 3600;
+        let cache = Cache::in_memory().unwrap();
+        let scope = cache.bind_scope("https://h/", Some("demo"), 22).unwrap();
+        let key = StatsKey {
+            scope,
+            site: 7,
+            kind: "kwh",
+            codes: &[],
+            interval: Interval::Hours,
+            grid: String::new(),
+            per_instance: false,
+        };
+        let fresh = Freshness {
+            now: 400 * HOUR,
+            settle: 0,
+            fresh: 0,
+        };
+        let points = |hours: std::ops::Range<i64>| {
+            Series::Points(
+                hours
+                    .map(|h| Point::new(h * HOUR * 1000, Some(1.0)))
+                    .collect(),
+            )
+        };
+        let day = BTreeMap::from([
+            ("Pc".to_owned(), points(0..24)),
+            ("Gc".to_owned(), points(0..24)),
+        ]);
+        cache
+            .store_stats(&key, (0, 24 * HOUR), &day, fresh, Replace::All)
+            .unwrap();
+        // The night answered again: Pc is `false` there now.
+        let night = BTreeMap::from([
+            ("Pc".to_owned(), Series::Points(Vec::new())),
+            ("Gc".to_owned(), points(0..6)),
+        ]);
+        cache
+            .store_stats(&key, (0, 6 * HOUR), &night, fresh, Replace::Listed)
+            .unwrap();
+        let read = cache.read_stats(&key, (0, 24 * HOUR)).unwrap();
+        // `Listed`: the false adds nothing, Pc keeps what it had.
+        assert_eq!(read[1].code, "Pc");
+        assert_eq!(
+            (read[1].points.len(), &read[1].listed[..]),
+            (24, &[(0, 24 * HOUR)][..])
+        );
+        cache
+            .store_stats(&key, (0, 6 * HOUR), &night, fresh, Replace::All)
+            .unwrap();
+        let read = cache.read_stats(&key, (0, 24 * HOUR)).unwrap();
+        assert_eq!(read[0].code, "Gc");
+        assert_eq!(read[0].listed, [(0, 24 * HOUR)]);
+        // `All`: the night of Pc is unknown again, its points gone.
+        assert_eq!(read[1].listed, [(6 * HOUR, 24 * HOUR)]);
+        assert_eq!(read[1].points.len(), 18);
     }
 }

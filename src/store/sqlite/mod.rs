@@ -1,5 +1,5 @@
-//! The local SQLite cache: what VRM answered, kept so that repeated and
-//! offline queries cost no request.
+//! The SQLite store, the default cache: one file (or memory), what VRM
+//! answered kept so that repeated and offline queries cost no request.
 //!
 //! Open one with [`Cache::open`] (a path), [`Cache::open_default`] (the
 //! platform cache folder) or [`Cache::in_memory`], and give it to
@@ -19,10 +19,13 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-pub use diagnostics::DiagnosticChange;
 pub use manage::{CacheInfo, KindRows, Purge, SiteRows};
 
-use crate::error::{Error, Result};
+use super::{
+    CacheKind, Coverage, DiagnosticChange, Freshness, Replace, StatsKey, Store, StoredSeries,
+};
+use crate::error::{CacheError, Error, Result};
+use crate::models::{DiagnosticRecord, Series};
 
 /// The file name inside the platform cache folder.
 pub const DEFAULT_FILE_NAME: &str = "cache.sqlite";
@@ -53,213 +56,6 @@ impl fmt::Debug for Cache {
             .finish_non_exhaustive()
     }
 }
-
-/// Where answers may come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum CacheMode {
-    /// Serve what the cache holds while it is fresh; ask VRM for the rest.
-    #[default]
-    PreferCache,
-    /// Always ask VRM, and store the answer.
-    Refresh,
-    /// Never touch the network; a miss is [`Error::NotCached`].
-    Offline,
-}
-
-/// The kinds of cached answers, each with its own freshness limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CacheKind {
-    /// `users/me`.
-    User,
-    /// `users/{id}/installations`.
-    Installations,
-    /// `…/system-overview`.
-    SystemOverview,
-    /// `…/diagnostics` (the latest snapshot; history is kept apart).
-    Diagnostics,
-    /// `…/tags`.
-    Tags,
-    /// `…/gps-download`.
-    GpsDownload,
-    /// `…/data-download`.
-    DataDownload,
-    /// `…/stats`: the recent past (inside the settle margin) only; older
-    /// buckets are final and never refetched.
-    Stats,
-    /// `…/overallstats`.
-    OverallStats,
-    /// `…/widgets/Graph`.
-    Graph,
-    /// `…/widgets/{name}`.
-    Widget,
-}
-
-impl CacheKind {
-    /// Every kind.
-    pub const ALL: [CacheKind; 11] = [
-        CacheKind::User,
-        CacheKind::Installations,
-        CacheKind::SystemOverview,
-        CacheKind::Diagnostics,
-        CacheKind::Tags,
-        CacheKind::GpsDownload,
-        CacheKind::DataDownload,
-        CacheKind::Stats,
-        CacheKind::OverallStats,
-        CacheKind::Graph,
-        CacheKind::Widget,
-    ];
-
-    /// The name stored in the file and shown by `vrm cache info`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CacheKind::User => "user",
-            CacheKind::Installations => "installations",
-            CacheKind::SystemOverview => "system-overview",
-            CacheKind::Diagnostics => "diagnostics",
-            CacheKind::Tags => "tags",
-            CacheKind::GpsDownload => "gps-download",
-            CacheKind::DataDownload => "data-download",
-            CacheKind::Stats => "stats",
-            CacheKind::OverallStats => "overallstats",
-            CacheKind::Graph => "graph",
-            CacheKind::Widget => "widget",
-        }
-    }
-
-    /// The kind named `name` (as [`as_str`](Self::as_str) spells it).
-    pub fn from_name(name: &str) -> Option<CacheKind> {
-        CacheKind::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-
-    /// The default freshness limit.
-    pub fn default_freshness(self) -> Duration {
-        const MINUTE: u64 = 60;
-        Duration::from_secs(match self {
-            CacheKind::User => 24 * 60 * MINUTE,
-            CacheKind::Installations
-            | CacheKind::SystemOverview
-            | CacheKind::Tags
-            | CacheKind::GpsDownload
-            | CacheKind::DataDownload => 60 * MINUTE,
-            CacheKind::Stats | CacheKind::OverallStats | CacheKind::Graph => 15 * MINUTE,
-            CacheKind::Diagnostics | CacheKind::Widget => 5 * MINUTE,
-        })
-    }
-}
-
-impl fmt::Display for CacheKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How long cached answers stay fresh, and the other knobs of the cache.
-///
-/// ```
-/// use std::time::Duration;
-/// use vrm::{CacheKind, CachePolicy};
-/// let policy = CachePolicy::default()
-///     .freshness(CacheKind::Installations, Duration::from_secs(6 * 3600))
-///     .settle_margin(Duration::from_secs(24 * 3600));
-/// assert_eq!(policy.freshness_of(CacheKind::Installations).as_secs(), 6 * 3600);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CachePolicy {
-    freshness: Vec<(CacheKind, Duration)>,
-    settle_margin: Duration,
-    diagnostics_retention: Duration,
-    stale_on_error: bool,
-}
-
-impl Default for CachePolicy {
-    fn default() -> Self {
-        CachePolicy {
-            freshness: Vec::new(),
-            settle_margin: Duration::from_secs(48 * 3600),
-            diagnostics_retention: Duration::from_secs(30 * 24 * 3600),
-            stale_on_error: true,
-        }
-    }
-}
-
-impl CachePolicy {
-    /// Keep answers of `kind` fresh for `limit`. Defaults:
-    /// [`CacheKind::default_freshness`].
-    pub fn freshness(mut self, kind: CacheKind, limit: Duration) -> Self {
-        self.freshness.retain(|(k, _)| *k != kind);
-        self.freshness.push((kind, limit));
-        self
-    }
-
-    /// The freshness limit of `kind`.
-    pub fn freshness_of(&self, kind: CacheKind) -> Duration {
-        self.freshness
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map_or_else(|| kind.default_freshness(), |(_, d)| *d)
-    }
-
-    /// Stats buckets newer than this, at the time they were fetched, are not
-    /// final (GX devices upload backlogs late) and are refetched once older
-    /// than the stats freshness limit. Default 48 hours.
-    pub fn settle_margin(mut self, margin: Duration) -> Self {
-        self.settle_margin = margin;
-        self
-    }
-
-    /// The settle margin.
-    pub fn settle_margin_of(&self) -> Duration {
-        self.settle_margin
-    }
-
-    /// How long diagnostics history is kept. Default 30 days.
-    pub fn diagnostics_retention(mut self, retention: Duration) -> Self {
-        self.diagnostics_retention = retention;
-        self
-    }
-
-    /// The diagnostics retention.
-    pub fn diagnostics_retention_of(&self) -> Duration {
-        self.diagnostics_retention
-    }
-
-    /// When VRM cannot be reached and the cache holds an old copy, return
-    /// it marked [`Source::Stale`](crate::Source::Stale) (the default) or
-    /// fail with the network error.
-    pub fn stale_on_error(mut self, yes: bool) -> Self {
-        self.stale_on_error = yes;
-        self
-    }
-
-    /// Whether stale copies stand in for network errors.
-    pub fn is_stale_on_error(&self) -> bool {
-        self.stale_on_error
-    }
-}
-
-/// A failure of the cache file itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CacheError {
-    /// The file, when the cache has one.
-    pub path: Option<PathBuf>,
-    /// What went wrong and what to do about it.
-    pub message: String,
-}
-
-impl fmt::Display for CacheError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.path {
-            Some(path) => write!(f, "cache {}: {}", path.display(), self.message),
-            None => write!(f, "in-memory cache: {}", self.message),
-        }
-    }
-}
-
-impl std::error::Error for CacheError {}
 
 impl Cache {
     /// Open (or create) the cache file at `path`, creating its folder.
@@ -396,17 +192,36 @@ impl Cache {
             .map_err(|e| self.error("reading the account", &e))
     }
 
-    /// Remember the user behind `fingerprint` and return the scope id of
-    /// (`host`, `user`).
-    pub(crate) fn bind_scope(&self, host: &str, fingerprint: &str, user: u64) -> Result<i64> {
+    /// Every account with a scope at `host`, in order.
+    pub(crate) fn accounts(&self, host: &str) -> Result<Vec<u64>> {
+        let conn = self.conn();
+        let run = || -> rusqlite::Result<Vec<u64>> {
+            let mut stmt =
+                conn.prepare_cached("SELECT user_id FROM scopes WHERE host = ?1 ORDER BY user_id")?;
+            let rows = stmt.query_map([host], |row| row.get::<_, i64>(0))?;
+            rows.map(|r| r.map(from_sql_id)).collect()
+        };
+        run().map_err(|e| self.error("reading the accounts", &e))
+    }
+
+    /// Remember the user behind `fingerprint` (when given) and return the
+    /// scope id of (`host`, `user`).
+    pub(crate) fn bind_scope(
+        &self,
+        host: &str,
+        fingerprint: Option<&str>,
+        user: u64,
+    ) -> Result<i64> {
         let conn = self.conn();
         let user = to_sql_id(user);
         let run = || -> rusqlite::Result<i64> {
-            conn.execute(
-                "INSERT INTO identities (host, fingerprint, user_id) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (host, fingerprint) DO UPDATE SET user_id = excluded.user_id",
-                params![host, fingerprint, user],
-            )?;
+            if let Some(fingerprint) = fingerprint {
+                conn.execute(
+                    "INSERT INTO identities (host, fingerprint, user_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (host, fingerprint) DO UPDATE SET user_id = excluded.user_id",
+                    params![host, fingerprint, user],
+                )?;
+            }
             conn.execute(
                 "INSERT OR IGNORE INTO scopes (host, user_id) VALUES (?1, ?2)",
                 params![host, user],
@@ -459,6 +274,84 @@ impl Cache {
             )
             .map(drop)
             .map_err(|e| self.error("storing an answer", &e))
+    }
+}
+
+impl Store for Cache {
+    fn identity(&self, host: &str, fingerprint: &str) -> Result<Option<u64>> {
+        Cache::identity(self, host, fingerprint)
+    }
+
+    fn accounts(&self, host: &str) -> Result<Vec<u64>> {
+        Cache::accounts(self, host)
+    }
+
+    fn bind_scope(&self, host: &str, fingerprint: Option<&str>, user: u64) -> Result<i64> {
+        Cache::bind_scope(self, host, fingerprint, user)
+    }
+
+    fn response(&self, scope: i64, key: &str) -> Result<Option<(i64, Vec<u8>)>> {
+        Cache::response(self, scope, key)
+    }
+
+    fn put_response(
+        &self,
+        scope: i64,
+        key: &str,
+        kind: CacheKind,
+        site: Option<u64>,
+        fetched_at: i64,
+        body: &[u8],
+    ) -> Result<()> {
+        Cache::put_response(self, scope, key, kind, site, fetched_at, body)
+    }
+
+    fn stats_coverage(
+        &self,
+        key: &StatsKey<'_>,
+        window: (i64, i64),
+        freshness: Freshness,
+    ) -> Result<Coverage> {
+        Cache::stats_coverage(self, key, window, freshness)
+    }
+
+    fn store_stats(
+        &self,
+        key: &StatsKey<'_>,
+        chunk: (i64, i64),
+        records: &std::collections::BTreeMap<String, Series>,
+        freshness: Freshness,
+        replace: Replace,
+    ) -> Result<()> {
+        Cache::store_stats(self, key, chunk, records, freshness, replace)
+    }
+
+    fn read_stats(&self, key: &StatsKey<'_>, window: (i64, i64)) -> Result<Vec<StoredSeries>> {
+        Cache::read_stats(self, key, window)
+    }
+
+    fn record_diagnostics(
+        &self,
+        scope: i64,
+        site: u64,
+        records: &[DiagnosticRecord],
+        now: i64,
+        retention_secs: i64,
+    ) -> Result<usize> {
+        Cache::record_diagnostics(self, scope, site, records, now, retention_secs)
+    }
+
+    fn diagnostics_history(
+        &self,
+        scope: i64,
+        site: u64,
+        window: (i64, i64),
+    ) -> Result<Vec<DiagnosticChange>> {
+        Cache::diagnostics_history(self, scope, site, window)
+    }
+
+    fn diagnostics_at(&self, scope: i64, site: u64, at: i64) -> Result<Vec<DiagnosticChange>> {
+        Cache::diagnostics_at(self, scope, site, at)
     }
 }
 
@@ -525,6 +418,7 @@ pub(crate) fn from_sql_id(id: i64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::CachePolicy;
 
     #[test]
     fn ids_round_trip() {
@@ -550,11 +444,16 @@ mod tests {
     #[test]
     fn answers_are_kept_per_scope() {
         let cache = Cache::in_memory().unwrap();
-        let a = cache.bind_scope("https://h/", "demo", 22).unwrap();
-        let b = cache.bind_scope("https://h/", "user:x", 23).unwrap();
-        let c = cache.bind_scope("https://other/", "demo", 22).unwrap();
+        let a = cache.bind_scope("https://h/", Some("demo"), 22).unwrap();
+        let b = cache.bind_scope("https://h/", Some("user:x"), 23).unwrap();
+        let c = cache
+            .bind_scope("https://other/", Some("demo"), 22)
+            .unwrap();
         assert!(a != b && a != c && b != c);
-        assert_eq!(cache.bind_scope("https://h/", "again", 22).unwrap(), a);
+        assert_eq!(
+            cache.bind_scope("https://h/", Some("again"), 22).unwrap(),
+            a
+        );
         assert_eq!(cache.identity("https://h/", "user:x").unwrap(), Some(23));
         assert_eq!(cache.identity("https://other/", "user:x").unwrap(), None);
         cache

@@ -178,6 +178,18 @@ impl Cache {
                      (SELECT id FROM stats_series WHERE ?1 IS NULL OR site = ?1)",
                     params![site, cutoff_ms],
                 )?;
+                tx.execute(
+                    "DELETE FROM stats_listed WHERE (?2 IS NULL OR end <= ?2) AND series IN
+                     (SELECT id FROM stats_series WHERE ?1 IS NULL OR site = ?1)",
+                    params![site, cutoff],
+                )?;
+                if let Some(cutoff) = cutoff {
+                    tx.execute(
+                        "UPDATE stats_listed SET start = ?2 WHERE start < ?2 AND series IN
+                         (SELECT id FROM stats_series WHERE ?1 IS NULL OR site = ?1)",
+                        params![site, cutoff],
+                    )?;
+                }
                 // Ranges lose the purged part, so it is fetched again when asked.
                 tx.execute(
                     "DELETE FROM stats_ranges WHERE (?1 IS NULL OR site = ?1)
@@ -191,6 +203,12 @@ impl Cache {
                         params![site, cutoff],
                     )?;
                 }
+                tx.execute(
+                    "DELETE FROM stats_listed WHERE series IN (SELECT id FROM stats_series s
+                     WHERE (?1 IS NULL OR s.site = ?1) AND NOT EXISTS
+                     (SELECT 1 FROM stats_points p WHERE p.series = s.id))",
+                    params![site],
+                )?;
                 tx.execute(
                     "DELETE FROM stats_series WHERE (?1 IS NULL OR site = ?1) AND NOT EXISTS
                      (SELECT 1 FROM stats_points p WHERE p.series = stats_series.id)",

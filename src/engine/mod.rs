@@ -1,0 +1,401 @@
+//! The engine: the one path every call takes.
+//!
+//! `api` describes a call as a [`Resource`] (what to ask, how the store
+//! holds it, how to read it) and hands it to [`Engine::run`], which
+//! decides in one place: the mode (prefer cache, refresh, offline),
+//! freshness and the stale fallback, then sends what must be sent through
+//! [`Engine::send`] (the rate limiter, retries, re-login, the refusal of
+//! any request offline) and counts every request in the call's own
+//! [`Call`]. The transport below it only moves bytes; the store only keeps.
+
+mod resource;
+mod session;
+mod stats;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use time::OffsetDateTime;
+
+pub(crate) use resource::{Holding, Part, Plain, Resource};
+pub(crate) use stats::StatsCall;
+
+use crate::auth::{ApiToken, Auth};
+use crate::clock::Clock;
+use crate::decode::api_error;
+use crate::error::{Error, Result};
+use crate::fetched::{Fetched, Source};
+use crate::ids::UserId;
+use crate::request::Request;
+use crate::resilience::{RateLimiter, RetryPolicy, parse_retry_after};
+use crate::store::{Cache, CacheMode, CachePolicy, Store};
+use crate::transport::Transport;
+
+use session::Session;
+
+/// The cost of one call: every request it causes (a login or `users/me`
+/// inside it included) is counted here as it is sent, so an answer's
+/// count is its own however many threads share the client.
+#[derive(Debug, Default)]
+pub(crate) struct Call {
+    requests: u32,
+}
+
+impl Call {
+    pub(crate) fn new() -> Self {
+        Call::default()
+    }
+}
+
+/// The store of a call, with the caller's scope in it (host + account).
+pub(crate) struct StoreCtx<'a> {
+    pub(crate) store: &'a dyn Store,
+    pub(crate) scope: i64,
+    pub(crate) policy: &'a CachePolicy,
+    /// Now, unix seconds.
+    pub(crate) now: i64,
+}
+
+/// Everything a client is: transport, credentials and session, limiter,
+/// retry policy, clock, store and mode, and the client-wide counters.
+pub(crate) struct Engine {
+    pub(crate) transport: Transport,
+    pub(crate) base_url: String,
+    pub(crate) auth: Auth,
+    pub(crate) session: Mutex<Session>,
+    /// Held while logging in, so that threads that all find the token
+    /// expired log in once.
+    pub(crate) login_lock: Mutex<()>,
+    pub(crate) limiter: Option<Mutex<RateLimiter>>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) store: Option<Arc<dyn Store>>,
+    /// The SQLite store, when that is the store (for `Client::cache`).
+    pub(crate) cache: Option<Cache>,
+    pub(crate) mode: CacheMode,
+    pub(crate) policy: CachePolicy,
+    /// The account to read offline when the client has no credentials.
+    pub(crate) account: Option<UserId>,
+    pub(crate) requests: AtomicU64,
+    pub(crate) hits: AtomicU64,
+    pub(crate) misses: AtomicU64,
+}
+
+impl Engine {
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    fn now_unix(&self) -> i64 {
+        self.now().unix_timestamp()
+    }
+
+    pub(crate) fn session(&self) -> MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Run one call: answer it from the store, fetch what is missing, or
+    /// refuse it offline, as the mode and freshness say.
+    pub(crate) fn run<R: Resource>(
+        &self,
+        call: &mut Call,
+        mut resource: R,
+    ) -> Result<Fetched<R::Answer>> {
+        let ctx = if resource.is_cached() {
+            self.store_ctx(call)?
+        } else {
+            None
+        };
+        let Some(ctx) = ctx else {
+            let parts = resource.split(resource.whole());
+            resource.planned(parts.len());
+            for part in parts {
+                let body = self.send(call, &resource.request(part))?;
+                resource.absorb(None, part, body)?;
+            }
+            self.follow_up(call, &mut resource, None)?;
+            return self.answer(call, resource, Source::Network);
+        };
+        let holding = resource.lookup(&ctx)?;
+        match self.mode {
+            CacheMode::Offline if !holding.absent.is_empty() => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                return Err(Error::NotCached(resource.describe(&holding.absent)));
+            }
+            CacheMode::Offline => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                let source = if holding.missing.is_empty() {
+                    Source::Cache
+                } else {
+                    Source::Stale
+                };
+                return self.answer(call, resource, source);
+            }
+            CacheMode::PreferCache if holding.missing.is_empty() => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return self.answer(call, resource, Source::Cache);
+            }
+            CacheMode::PreferCache | CacheMode::Refresh => {}
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let whole = resource.whole();
+        let wanted = if self.mode == CacheMode::Refresh {
+            vec![whole]
+        } else {
+            holding.missing.clone()
+        };
+        let stale_allowed = ctx.policy.is_stale_on_error() && holding.absent.is_empty();
+        let parts: Vec<Part> = wanted.iter().flat_map(|&p| resource.split(p)).collect();
+        resource.planned(parts.len());
+        for part in parts {
+            match self.send(call, &resource.request(part)) {
+                Ok(body) => resource.absorb(Some(&ctx), part, body)?,
+                Err(e) if e.is_network() && stale_allowed => {
+                    log::warn!("vrm failed ({e}); answering from the cache");
+                    return self.answer(call, resource, Source::Stale);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.follow_up(call, &mut resource, Some(&ctx))?;
+        let source = if wanted == [whole] {
+            Source::Network
+        } else {
+            Source::Mixed
+        };
+        self.answer(call, resource, source)
+    }
+
+    /// The parts a resource asks for after its planned ones (stats:
+    /// resolving what VRM's `false` left unknown), each sent in turn.
+    fn follow_up<R: Resource>(
+        &self,
+        call: &mut Call,
+        resource: &mut R,
+        ctx: Option<&StoreCtx<'_>>,
+    ) -> Result<()> {
+        if self.mode == CacheMode::Offline {
+            return Ok(());
+        }
+        while let Some(part) = resource.follow_up() {
+            let body = self.send(call, &resource.request(part))?;
+            resource.absorb(ctx, part, body)?;
+        }
+        Ok(())
+    }
+
+    fn answer<R: Resource>(
+        &self,
+        call: &Call,
+        resource: R,
+        source: Source,
+    ) -> Result<Fetched<R::Answer>> {
+        let (value, fetched_at) = resource.answer()?;
+        let at = fetched_at
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+            .unwrap_or_else(|| self.now());
+        Ok(Fetched::new(value, source, call.requests, at))
+    }
+
+    /// The store and this client's scope in it; `None` without a store.
+    /// Learning the scope may cost a request the first time (a login or
+    /// `users/me`), counted in `call`; offline it costs none, ever.
+    pub(crate) fn store_ctx(&self, call: &mut Call) -> Result<Option<StoreCtx<'_>>> {
+        let Some(store) = self.store.as_deref() else {
+            return Ok(None);
+        };
+        let known = self.session().scope;
+        let scope = match known {
+            Some(scope) => scope,
+            None => {
+                let (user, fingerprint) = if self.auth.is_none() {
+                    (self.cached_account(store)?, None)
+                } else {
+                    (self.user_id(call)?.get(), Some(self.auth.fingerprint()))
+                };
+                let scope = store.bind_scope(&self.base_url, fingerprint.as_deref(), user)?;
+                let mut session = self.session();
+                session.scope = Some(scope);
+                session.user_id.get_or_insert(UserId(user));
+                drop(session);
+                self.keep_me_answer(store, scope);
+                scope
+            }
+        };
+        Ok(Some(StoreCtx {
+            store,
+            scope,
+            policy: &self.policy,
+            now: self.now_unix(),
+        }))
+    }
+
+    /// The account a client without credentials reads: the one it was
+    /// given, or the only one the store holds for this host.
+    pub(crate) fn cached_account(&self, store: &dyn Store) -> Result<u64> {
+        let host = &self.base_url;
+        let accounts = store.accounts(host)?;
+        let list = || {
+            accounts
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(account) = self.account {
+            return if accounts.contains(&account.get()) {
+                Ok(account.get())
+            } else {
+                Err(Error::NotCached(format!(
+                    "account {account} at {host} (the cache holds {})",
+                    if accounts.is_empty() {
+                        "no account".to_owned()
+                    } else {
+                        format!("accounts {}", list())
+                    }
+                )))
+            };
+        }
+        match accounts[..] {
+            [] => Err(Error::NotCached(format!(
+                "any account at {host}: no run has used this cache online yet (give credentials)"
+            ))),
+            [only] => {
+                log::info!("no credentials: reading the cache of account {only} at {host}");
+                Ok(only)
+            }
+            _ => Err(Error::invalid(format!(
+                "the cache holds {} accounts at {host} ({}): choose one with --account ID \
+                 (ClientBuilder::account), or give credentials",
+                accounts.len(),
+                list()
+            ))),
+        }
+    }
+
+    /// Send one request: refused offline, else through the rate limiter,
+    /// with auth, retries and re-login. Returns the body of its 2xx
+    /// answer; every request sent is counted in `call`.
+    pub(crate) fn send(&self, call: &mut Call, request: &Request) -> Result<Vec<u8>> {
+        self.send_with(call, request, None)
+    }
+
+    /// [`send`](Self::send) authorized by `token` (a logout of that token).
+    pub(crate) fn send_as(
+        &self,
+        call: &mut Call,
+        request: &Request,
+        token: &ApiToken,
+    ) -> Result<Vec<u8>> {
+        self.send_with(call, request, Some(token))
+    }
+
+    fn send_with(
+        &self,
+        call: &mut Call,
+        request: &Request,
+        token: Option<&ApiToken>,
+    ) -> Result<Vec<u8>> {
+        if self.mode == CacheMode::Offline {
+            return Err(Error::NotCached(format!(
+                "{} {}: offline mode sends no request",
+                request.method.as_str(),
+                request.template
+            )));
+        }
+        let mut retries = 0u32;
+        let mut relogged = false;
+        loop {
+            let (authorization, generation) = if let Some(token) = token {
+                (Some(token.header_value()), 0)
+            } else if request.auth {
+                let (header, generation) = self.authorization(call)?;
+                (Some(header), generation)
+            } else {
+                (None, 0)
+            };
+            let outcome = self.exchange(call, request, authorization.as_deref());
+            let retry_wait = match outcome {
+                Err(Error::Transport(e)) => {
+                    if !request.is_read() || retries >= self.retry.max_retries {
+                        return Err(Error::Transport(e));
+                    }
+                    log::warn!("{} failed ({e}); retrying", request.template);
+                    self.retry.backoff(retries)
+                }
+                Err(other) => return Err(other),
+                Ok(response) => match response.status {
+                    200..=299 => return Ok(response.body),
+                    429 => {
+                        let retry_after = response
+                            .retry_after
+                            .as_deref()
+                            .and_then(|v| parse_retry_after(v, self.now()));
+                        let wait = retry_after.unwrap_or_else(|| self.retry.backoff(retries));
+                        // A 429 says the request was not processed: a write
+                        // may be sent again too.
+                        if retries >= self.retry.max_retries || wait > self.retry.max_retry_after {
+                            return Err(Error::RateLimited { retry_after });
+                        }
+                        log::warn!(
+                            "{} rate limited; waiting {} ms",
+                            request.template,
+                            wait.as_millis()
+                        );
+                        wait
+                    }
+                    401 if request.auth
+                        && token.is_none()
+                        && self.auth.can_login()
+                        && !relogged =>
+                    {
+                        relogged = true;
+                        log::info!("{} answered 401; logging in again", request.template);
+                        self.login_now(call, Some(generation))?;
+                        continue;
+                    }
+                    401 => {
+                        return Err(match api_error(request, response.status, &response.body) {
+                            Error::Api(e) => Error::Unauthorized(e),
+                            other => other,
+                        });
+                    }
+                    500..=599 if request.is_read() && retries < self.retry.max_retries => {
+                        log::warn!(
+                            "{} answered {}; retrying",
+                            request.template,
+                            response.status
+                        );
+                        self.retry.backoff(retries)
+                    }
+                    status => return Err(api_error(request, status, &response.body)),
+                },
+            };
+            retries += 1;
+            self.clock.sleep(retry_wait);
+        }
+    }
+
+    /// One HTTP exchange, after the rate limiter allows it; counted in
+    /// `call` and in the client's counters.
+    fn exchange(
+        &self,
+        call: &mut Call,
+        request: &Request,
+        authorization: Option<&str>,
+    ) -> Result<crate::transport::Response> {
+        if let Some(limiter) = &self.limiter {
+            let wait = limiter
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .reserve(self.now());
+            if !wait.is_zero() {
+                log::debug!("rate limiter: waiting {} ms", wait.as_millis());
+                self.clock.sleep(wait);
+            }
+        }
+        call.requests = call.requests.saturating_add(1);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.transport.send(request, authorization)
+    }
+}
