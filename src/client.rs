@@ -18,6 +18,23 @@ use crate::transport::{Transport, TransportConfig};
 /// The VRM API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://vrmapi.victronenergy.com/v2/";
 
+/// The largest answer a client accepts by default: 64 MiB.
+///
+/// The largest answers VRM sends are data downloads (`data-download`,
+/// base64 in JSON): a month of logged values of a large site runs to tens
+/// of megabytes. A stats answer at its largest (31 days of 15-minute
+/// buckets, every code of a big site, per instance) stays under ~20 MB.
+/// Anything larger is not an answer worth holding on a small device.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The longest one whole call may take by default: 10 minutes.
+///
+/// One GET at worst with the other defaults: 4 attempts of up to 60 s
+/// each, back-offs of up to 0.5 + 1 + 2 s, or `Retry-After` waits of up to
+/// 60 s between them: about 7 minutes. A stats call over years of hours
+/// makes dozens of requests, each well under a second when VRM is well.
+pub const DEFAULT_CALL_DEADLINE: Duration = Duration::from_secs(600);
+
 /// The environment variable that overrides the base URL when the builder
 /// sets none.
 pub const BASE_URL_ENV: &str = "VRM_API_URL";
@@ -168,6 +185,7 @@ pub struct ClientBuilder {
     sms_token: Option<Secret>,
     connect_timeout: Duration,
     timeout: Duration,
+    call_deadline: Duration,
     max_body_bytes: u64,
     rate_limit: Option<RateLimit>,
     retry: RetryPolicy,
@@ -186,7 +204,8 @@ impl Default for ClientBuilder {
             sms_token: None,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
-            max_body_bytes: 256 * 1024 * 1024,
+            call_deadline: DEFAULT_CALL_DEADLINE,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             rate_limit: Some(RateLimit::VRM),
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
@@ -256,7 +275,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Largest body accepted. Default 256 MiB.
+    /// The longest one whole call may take: every attempt, back-off and
+    /// `Retry-After` wait of it, and every request of a long stats window.
+    /// A call that would pass it fails with a timeout
+    /// ([`Error::is_timeout`]). Default [`DEFAULT_CALL_DEADLINE`] (10 min).
+    pub fn call_deadline(mut self, deadline: Duration) -> Self {
+        self.call_deadline = deadline;
+        self
+    }
+
+    /// Largest answer accepted; a larger one is [`Error::TooLarge`].
+    /// Default [`DEFAULT_MAX_BODY_BYTES`] (64 MiB).
     pub fn max_body_bytes(mut self, bytes: u64) -> Self {
         self.max_body_bytes = bytes;
         self
@@ -378,6 +407,7 @@ impl ClientBuilder {
                 login_lock: Mutex::new(()),
                 limiter: self.rate_limit.map(|l| Mutex::new(RateLimiter::new(l))),
                 retry: self.retry,
+                deadline: self.call_deadline,
                 clock: self.clock,
                 store,
                 cache: self.cache,

@@ -36,6 +36,15 @@ pub enum Error {
         /// The wait VRM asked for (`Retry-After`), when it gave one.
         retry_after: Option<Duration>,
     },
+    /// VRM's answer was larger than the client accepts
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)).
+    /// Never retried: the same request would bring the same answer.
+    TooLarge {
+        /// The path template of the endpoint.
+        endpoint: &'static str,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// The body was not the JSON expected. See [`DecodeError`].
     Decode(Box<DecodeError>),
     /// The caller asked for something invalid; no request was made.
@@ -123,6 +132,12 @@ impl fmt::Display for Error {
                 d.as_secs_f64().ceil()
             ),
             Error::RateLimited { retry_after: None } => write!(f, "vrm rate limit reached"),
+            Error::TooLarge { endpoint, limit } => write!(
+                f,
+                "the answer of {endpoint} was larger than the {} MiB this client accepts \
+                 (ClientBuilder::max_body_bytes)",
+                limit / (1024 * 1024)
+            ),
             Error::Decode(e) => write!(f, "{e}"),
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
             Error::Cache(e) => write!(f, "{e}"),
@@ -205,8 +220,6 @@ pub enum TransportKind {
     Tls,
     /// A timeout elapsed.
     Timeout,
-    /// The body was larger than the client accepts.
-    TooLarge,
     /// Anything else (protocol errors, bad URL …).
     Other,
 }

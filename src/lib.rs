@@ -2,6 +2,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Nothing from the network, the cache file or the caller may panic the
+// library: no unwrap, expect or panic outside tests (each `allow` says why).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 //!
 //! # Features
 //!
@@ -35,7 +47,10 @@ pub use api::stats::{OverallStatsQuery, StatsKind, StatsQuery};
 pub use api::users::{Revoke, UserApi};
 pub use api::widgets::{GraphQuery, Widget, WidgetKind, WidgetQuery};
 pub use auth::{ApiToken, TokenKind};
-pub use client::{BASE_URL_ENV, Client, ClientBuilder, Counters, DEFAULT_BASE_URL};
+pub use client::{
+    BASE_URL_ENV, Client, ClientBuilder, Counters, DEFAULT_BASE_URL, DEFAULT_CALL_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, CacheError, DecodeError, Error, Result, TransportError, TransportKind};
 pub use fetched::{Fetched, Source};

@@ -69,7 +69,9 @@ impl RateLimiter {
         if self.level <= capacity {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64((self.level - capacity) * refill)
+            // Finite and >= 0 by construction; a refill so long that the
+            // wait overflows a Duration waits "forever" instead of panicking.
+            Duration::try_from_secs_f64((self.level - capacity) * refill).unwrap_or(Duration::MAX)
         }
     }
 }
@@ -125,15 +127,23 @@ fn jitter_fraction() -> f64 {
 /// Read a `Retry-After` value: delay-seconds or an HTTP date.
 pub(crate) fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
+        // Delay-seconds; more than u64 holds is "longer than any wait".
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(Duration::MAX, Duration::from_secs),
+        );
     }
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        if secs.is_nan() || secs < 0.0 {
+            return None;
+        }
+        return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let date = parse_http_date(value)?;
     let wait = (date - now).as_seconds_f64();
-    Some(Duration::from_secs_f64(wait.max(0.0)))
+    Some(Duration::try_from_secs_f64(wait.max(0.0)).unwrap_or(Duration::MAX))
 }
 
 /// An IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`), the form HTTP dates take.
@@ -206,5 +216,21 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-3", now), None);
+        assert_eq!(parse_retry_after("NaN", now), None);
+        // Longer than anything a Duration holds: the longest wait, no panic.
+        for huge in [
+            "100000000000000000000",
+            "1e20",
+            "18446744073709551616",
+            "inf",
+            "1e400",
+        ] {
+            assert_eq!(parse_retry_after(huge, now), Some(Duration::MAX), "{huge}");
+        }
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now)
+                .map(|d| d > Duration::from_secs(1 << 37)),
+            Some(true)
+        );
     }
 }

@@ -89,7 +89,13 @@ impl Transport {
             .with_config()
             .limit(self.max_body_bytes)
             .read_to_vec()
-            .map_err(|e| transport_error(request, e))?;
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => Error::TooLarge {
+                    endpoint: request.template,
+                    limit: self.max_body_bytes,
+                },
+                other => transport_error(request, other),
+            })?;
         log::debug!(
             "{} {} -> {} ({} bytes, {} ms)",
             request.method.as_str(),
@@ -115,7 +121,6 @@ fn transport_error(request: &Request, error: ureq::Error) -> Error {
         ureq::Error::Tls(_) => TransportKind::Tls,
         #[cfg(feature = "rustls")]
         ureq::Error::Rustls(_) => TransportKind::Tls,
-        ureq::Error::BodyExceedsLimit(_) => TransportKind::TooLarge,
         _ => TransportKind::Other,
     };
     log::debug!(

@@ -10,6 +10,11 @@ use crate::error::{Error, Result};
 
 const HOUR: i64 = 3600;
 
+/// The last second a window may reach: 9999-12-31T23:00:00Z, so that a
+/// window's end rounded up to the hour and any bucket arithmetic on it
+/// (a month or a few years on) stay far inside `i64` and `time`'s range.
+const LATEST: i64 = 253_402_297_200;
+
 /// A time window `[start, end)` in unix seconds, rounded to whole hours.
 ///
 /// VRM's data has one-hour granularity, and its doc advises whole hours:
@@ -34,11 +39,12 @@ impl TimeWindow {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when `end` is not after `start`, or a time
-    /// is before 1970.
+    /// lies outside the years 1970 to 9999.
     pub fn from_unix(start: i64, end: i64) -> Result<Self> {
-        if start < 0 || end < 0 {
+        if !(0..=LATEST).contains(&start) || !(0..=LATEST).contains(&end) {
             return Err(Error::invalid(format!(
-                "window {start}..{end}: times before 1970 are not accepted"
+                "window {start}..{end}: expected times from 1970 to the end of 9999 \
+                 (0 to {LATEST} in unix seconds)"
             )));
         }
         if end <= start {
@@ -253,7 +259,10 @@ fn add_months(unix: i64, months: i32) -> i64 {
     let day = t.day().min(time::util::days_in_month(month, year));
     match Date::from_calendar_date(year, month, day) {
         Ok(date) => t.replace_date(date).unix_timestamp(),
-        Err(_) => unix,
+        // Past the years `time` knows: the end (or start) of what it knows,
+        // so that chunking near the year 9999 still moves on.
+        Err(_) if months > 0 => LATEST + HOUR,
+        Err(_) => 0,
     }
 }
 
@@ -304,6 +313,23 @@ mod tests {
         assert!(e.to_string().contains("2000"), "{e}");
         assert!(TimeWindow::from_unix(1000, 1000).is_err());
         assert!(TimeWindow::from_unix(-5, 1000).is_err());
+        // The years 1970 to 9999, and nothing that overflows near the ends.
+        assert!(TimeWindow::from_unix(0, LATEST).is_ok());
+        for (a, b) in [
+            (0, LATEST + 1),
+            (i64::MIN, 0),
+            (0, i64::MAX),
+            (i64::MAX - 1, i64::MAX),
+        ] {
+            let e = TimeWindow::from_unix(a, b).unwrap_err();
+            assert!(e.to_string().contains("1970"), "{e}");
+        }
+        let w = TimeWindow::from_unix(LATEST - 400 * 86_400, LATEST).unwrap();
+        for interval in Interval::ALL {
+            let chunks = interval.chunks(w.start(), w.end());
+            assert_eq!(chunks.first().map(|c| c.0), Some(w.start()), "{interval}");
+            assert_eq!(chunks.last().map(|c| c.1), Some(w.end()), "{interval}");
+        }
     }
 
     #[test]

@@ -372,3 +372,82 @@ fn secrets_never_show_in_debug_display_errors_or_logs() {
     }
     assert!(logged().contains("users/me"), "requests are logged");
 }
+
+#[test]
+fn a_demo_login_that_answers_only_a_token_learns_the_id_from_users_me() {
+    let mut server = server();
+    let login = server
+        .mock("GET", "/auth/loginAsDemo")
+        .with_body(r#"{"token":"demo-bearer"}"#)
+        .expect(1)
+        .create();
+    let me = server
+        .mock("GET", "/users/me")
+        .match_header("x-authorization", "Bearer demo-bearer")
+        .with_body(ME)
+        .expect(1)
+        .create();
+    let client = builder(&server, &clock()).demo().build().unwrap();
+    let sites = server
+        .mock("GET", "/users/22/installations")
+        .with_body(r#"{"success":true,"records":[]}"#)
+        .expect(1)
+        .create();
+    let list = client.installations().unwrap();
+    assert_eq!(list.requests(), 3); // login, users/me, the list
+    assert_eq!(client.account(), Some(vrm::UserId(22)));
+    login.assert();
+    me.assert();
+    sites.assert();
+}
+
+#[test]
+fn a_login_answer_with_a_null_token_is_two_factor_only_when_vrm_says_so() {
+    let mut server = server();
+    let _demo = server
+        .mock("GET", "/auth/loginAsDemo")
+        .with_body(r#"{"token":null}"#)
+        .create();
+    let client = builder(&server, &clock()).demo().build().unwrap();
+    let err = client.login().unwrap_err();
+    assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
+    assert!(err.to_string().contains("personal access token"), "{err}");
+
+    let _sms = server
+        .mock("POST", "/auth/login")
+        .with_body(r#"{"token":null,"verification_mode":"sms","verification_sent":true}"#)
+        .create();
+    let client = builder(&server, &clock())
+        .credentials("me@example.com", PASSWORD)
+        .build()
+        .unwrap();
+    let err = client.login().unwrap_err();
+    assert!(
+        matches!(&err, Error::TwoFactorRequired { verification_mode: Some(m), verification_sent: true } if m == "sms"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn logout_ends_a_bearer_token_given_by_the_caller() {
+    let mut server = server();
+    let logout = server
+        .mock("POST", "/auth/logout")
+        .match_header("x-authorization", "Bearer given-bearer")
+        .with_body(r#"{"success":true}"#)
+        .expect(1)
+        .create();
+    let client = builder(&server, &clock())
+        .token(ApiToken::bearer("given-bearer"))
+        .build()
+        .unwrap();
+    client.logout().unwrap();
+    logout.assert();
+    // A personal token has nothing to end: no request.
+    let client = builder(&server, &clock())
+        .personal_token("personal")
+        .build()
+        .unwrap();
+    client.logout().unwrap();
+    logout.assert();
+}

@@ -199,3 +199,125 @@ fn the_rate_limiter_paces_requests() {
     );
     me.assert();
 }
+
+#[test]
+fn an_extreme_retry_after_is_a_rate_limit_error_not_a_crash() {
+    for value in [
+        "100000000000000000000",
+        "1e20",
+        "18446744073709551616",
+        "inf",
+    ] {
+        let mut server = server();
+        let limited = server
+            .mock("GET", "/users/me")
+            .with_status(429)
+            .with_header("Retry-After", value)
+            .expect(1)
+            .create();
+        let (client, waits) = common::client(&server);
+        match client.me().unwrap_err() {
+            Error::RateLimited { retry_after } => {
+                assert_eq!(retry_after, Some(Duration::MAX), "{value}")
+            }
+            other => panic!("{value}: expected RateLimited, got {other:?}"),
+        }
+        assert!(waits.sleeps().is_empty(), "{value}");
+        limited.assert();
+        // The same on a POST and on the login.
+        let mut server = common::server();
+        let login = server
+            .mock("POST", "/auth/login")
+            .with_status(429)
+            .with_header("Retry-After", value)
+            .expect(1)
+            .create();
+        let clock = clock();
+        let client = builder(&server, &clock)
+            .credentials("me@example.com", "pw")
+            .build()
+            .unwrap();
+        assert!(
+            matches!(client.login(), Err(Error::RateLimited { .. })),
+            "{value}"
+        );
+        login.assert();
+    }
+}
+
+#[test]
+fn a_post_is_sent_again_after_a_429_and_only_then() {
+    let mut server = server();
+    let create = "/users/7/accesstokens/create";
+    let limited = server
+        .mock("POST", create)
+        .with_status(429)
+        .with_header("Retry-After", "2")
+        .expect(1)
+        .create();
+    let ok = server
+        .mock("POST", create)
+        .with_body(r#"{"success":true,"token":"new-token-value","idAccessToken":"5"}"#)
+        .expect(1)
+        .create();
+    let (client, clock) = common::client(&server);
+    let created = client
+        .user(vrm::UserId(7))
+        .create_access_token("cron")
+        .unwrap();
+    assert_eq!(created.requests(), 2);
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(2)]);
+    limited.assert();
+    ok.assert();
+}
+
+#[test]
+fn a_call_fails_once_its_deadline_would_pass() {
+    let mut server = server();
+    let limited = server
+        .mock("GET", "/users/me")
+        .with_status(429)
+        .with_header("Retry-After", "20")
+        .expect(2)
+        .create();
+    let clock = clock();
+    let client = builder(&server, &clock)
+        .personal_token("t")
+        .max_retries(10)
+        .call_deadline(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let err = client.me().unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("deadline"), "{err}");
+    // The first wait of 20 s fits in 30 s; a second would not.
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(20)]);
+    limited.assert();
+}
+
+#[test]
+fn an_answer_over_the_limit_is_too_large_and_not_retried() {
+    let mut server = server();
+    let big = server
+        .mock("GET", "/users/me")
+        .with_body(format!(
+            r#"{{"success":true,"user":{{"id":7,"name":"{}"}}}}"#,
+            "x".repeat(4096)
+        ))
+        .expect(1)
+        .create();
+    let clock = clock();
+    let client = builder(&server, &clock)
+        .personal_token("t")
+        .max_body_bytes(1024)
+        .build()
+        .unwrap();
+    let err = client.me().unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { limit: 1024, .. }),
+        "{err:?}"
+    );
+    assert!(!err.is_network() && !err.is_transport(), "{err:?}");
+    assert!(clock.sleeps().is_empty());
+    big.assert();
+}

@@ -14,6 +14,7 @@ mod stats;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
@@ -23,7 +24,7 @@ pub(crate) use stats::StatsCall;
 use crate::auth::{ApiToken, Auth};
 use crate::clock::Clock;
 use crate::decode::api_error;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TransportError, TransportKind};
 use crate::fetched::{Fetched, Source};
 use crate::ids::UserId;
 use crate::request::Request;
@@ -39,6 +40,8 @@ use session::Session;
 #[derive(Debug, Default)]
 pub(crate) struct Call {
     requests: u32,
+    /// When the call sent its first request (its deadline counts from here).
+    started: Option<OffsetDateTime>,
 }
 
 impl Call {
@@ -68,6 +71,8 @@ pub(crate) struct Engine {
     pub(crate) login_lock: Mutex<()>,
     pub(crate) limiter: Option<Mutex<RateLimiter>>,
     pub(crate) retry: RetryPolicy,
+    /// The longest one whole call may take, attempts and waits included.
+    pub(crate) deadline: Duration,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) store: Option<Arc<dyn Store>>,
     /// The SQLite store, when that is the store (for `Client::cache`).
@@ -306,6 +311,7 @@ impl Engine {
         let mut retries = 0u32;
         let mut relogged = false;
         loop {
+            self.within_deadline(call, request, Duration::ZERO)?;
             let (authorization, generation) = if let Some(token) = token {
                 (Some(token.header_value()), 0)
             } else if request.auth {
@@ -372,8 +378,31 @@ impl Engine {
                 },
             };
             retries += 1;
+            self.within_deadline(call, request, retry_wait)?;
             self.clock.sleep(retry_wait);
         }
+    }
+
+    /// Fail the call if waiting `wait` more would take it past its deadline.
+    fn within_deadline(&self, call: &Call, request: &Request, wait: Duration) -> Result<()> {
+        let Some(started) = call.started else {
+            return Ok(());
+        };
+        let spent = Duration::try_from(self.now() - started).unwrap_or(Duration::ZERO);
+        if spent.saturating_add(wait) <= self.deadline {
+            return Ok(());
+        }
+        Err(Error::Transport(TransportError::new(
+            TransportKind::Timeout,
+            format!(
+                "{} {}: the call would take longer than its deadline of {} s \
+                 (ClientBuilder::call_deadline)",
+                request.method.as_str(),
+                request.template,
+                self.deadline.as_secs()
+            ),
+            None,
+        )))
     }
 
     /// One HTTP exchange, after the rate limiter allows it; counted in
@@ -394,6 +423,7 @@ impl Engine {
                 self.clock.sleep(wait);
             }
         }
+        call.started.get_or_insert_with(|| self.now());
         call.requests = call.requests.saturating_add(1);
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.transport.send(request, authorization)

@@ -4,7 +4,7 @@
 
 use crate::auth::{ApiToken, Auth};
 use crate::decode::decode;
-use crate::error::{Error, Result};
+use crate::error::{ApiError, Error, Result};
 use crate::ids::UserId;
 use crate::models::{LoginResponse, MeResponse};
 use crate::request::Request;
@@ -92,11 +92,24 @@ impl Engine {
             other => other,
         })?;
         let answer = decode::<LoginResponse>(&request, &body)?;
-        let Some(token) = answer.token else {
-            return Err(Error::TwoFactorRequired {
-                verification_mode: answer.verification_mode,
-                verification_sent: answer.verification_sent.unwrap_or(false),
-            });
+        let Some(token) = answer.token.filter(|t| !t.is_empty()) else {
+            // No token: a second factor only when VRM says how it verifies.
+            if answer.verification_mode.is_some() || answer.verification_sent == Some(true) {
+                return Err(Error::TwoFactorRequired {
+                    verification_mode: answer.verification_mode,
+                    verification_sent: answer.verification_sent.unwrap_or(false),
+                });
+            }
+            return Err(Error::Unauthorized(Box::new(ApiError {
+                status: 200,
+                endpoint: request.template,
+                error_code: None,
+                errors: vec![
+                    "the login answer held no token (bearer logins are deprecated \
+                     by Victron since June 2026: use a personal access token)"
+                        .to_owned(),
+                ],
+            })));
         };
         let mut session = self.session();
         session.bearer = Some(ApiToken::bearer(token));
