@@ -1719,14 +1719,22 @@ fn login_prints_a_new_token_once() {
 fn help_documents_the_exit_codes() {
     let dir = TempDir::new("cli-help");
     let run = run(bare(&dir).args(["--no-cache", "--help"])).ok();
-    assert!(
-        run.stdout.contains(
-            "Exit codes: 0 success, 2 usage or invalid input, 3 API error (authentication \
-             included), 4 network error, 5 offline and not in the cache"
-        ),
-        "{}",
-        run.stdout
-    );
+    for text in [
+        "Exit codes: 0 success, 2 usage or invalid input (nothing was sent), 3 VRM answered \
+         with an error or an answer that cannot be used (authentication included), 4 network \
+         error (DNS, connect, TLS, timeout), 5 offline and not in the cache",
+        "--timeout <SECS>",
+        "VRM_TIMEOUT",
+        "4 x 60 s + 3.5 s = 243.5 s",
+        "4 x 60 s + 3 x 60 s = 420 s",
+        "ESC as \\u{1b}",
+    ] {
+        assert!(
+            run.stdout.contains(text),
+            "{text:?} missing:\n{}",
+            run.stdout
+        );
+    }
     assert!(run.stderr.is_empty());
 }
 
@@ -1839,6 +1847,52 @@ fn bad_input_exits_2_without_a_request() {
     assert!(run.one_line_error().contains("VRM_TOKEN"));
     let run = env.run(&["--no-cache", "--offline", "me"]).code(2);
     assert!(run.one_line_error().contains("--no-cache"));
+    // Checked before the account is looked up: with this empty cache that
+    // would be a `users/me` request (which the catch-all would answer).
+    for (args, words) in [
+        (
+            &["tokens", "revoke", "fifty"][..],
+            &["\"fifty\"", "'*'"][..],
+        ),
+        (&["tokens", "revoke", ""], &["token id", "'*'"]),
+        (&["tokens", "create", "  "], &["token name", "blank"]),
+    ] {
+        let run = env.run(args).code(2);
+        let line = run.one_line_error();
+        for word in words {
+            assert!(
+                line.contains(word),
+                "vrm {args:?}: {word:?} missing from {line}"
+            );
+        }
+    }
+    let run = self::run(
+        bare(&env.dir)
+            .env("VRM_USERNAME", "me@example.com")
+            .env("VRM_PASSWORD", "pw")
+            .args(["--no-cache", "--base-url", &env.server.url()])
+            .args(["login", "--name", " "]),
+    )
+    .code(2);
+    assert!(run.one_line_error().contains("--name"));
+    // --timeout and VRM_TIMEOUT: a positive number of seconds.
+    for bad in ["0", "-1", "abc", "", "inf", "NaN", "1e9", "30s"] {
+        let run = env.run(&[&format!("--timeout={bad}"), "me"]).code(2);
+        let line = run.one_line_error();
+        assert!(
+            line.contains(&format!("'{bad}'")) && line.contains("number of seconds"),
+            "--timeout {bad:?}: {line}"
+        );
+        if bad.is_empty() {
+            continue;
+        }
+        let run = self::run(env.cmd().env("VRM_TIMEOUT", bad).arg("me")).code(2);
+        let line = run.one_line_error();
+        assert!(
+            line.contains(&format!("VRM_TIMEOUT {bad:?}")) && line.contains("0.001 to 86400"),
+            "VRM_TIMEOUT={bad:?}: {line}"
+        );
+    }
     assert_all(&all);
 }
 
@@ -2241,5 +2295,347 @@ fn the_demo_session_token_never_shows() {
         "{}",
         run.stderr
     );
+    assert_all(&all);
+}
+
+// ---- 8. terminal safety: VRM's text never reaches the terminal raw -----------------
+
+/// A name with every kind of control character (and Unicode to keep).
+const EVIL: &str = "\u{1b}[31mred\u{7}bell\rback\u{0}nul\u{7f}del\u{9b}2Jcsi\ttab\nline Zürich ☀";
+
+/// [`EVIL`] as the table and CSV show it.
+const EVIL_SHOWN: &str =
+    "\\u{1b}[31mred\\u{7}bell\\u{d}back\\u{0}nul\\u{7f}del\\u{9b}2Jcsi\\u{9}tab\\u{a}line Zürich ☀";
+
+/// Assert `text` holds no control character but line ends.
+#[track_caller]
+fn assert_no_raw_controls(what: &str, text: &str) {
+    if let Some(c) = text.chars().find(|&c| c.is_control() && c != '\n') {
+        panic!("{what}: raw control {c:?} in:\n{text:?}");
+    }
+}
+
+#[test]
+fn server_text_is_escaped_in_tables_and_csv_and_exact_in_json() {
+    let mut env = Env::new("escape");
+    let all = env.catch_all();
+    env.me(1);
+    let sites = json!({"success": true, "records": [{
+        "idSite": 151734, "name": EVIL, "identifier": "id\u{7}", "timezone": "UTC\r",
+        "idUser": 22, "accessLevel": 1, "owner": true,
+    }]});
+    env.get("/users/22/installations", &sites.to_string());
+    let mut overview: Value = serde_json::from_str(&fixture("system_overview.json")).unwrap();
+    overview["records"]["devices"][0]["customName"] = json!(EVIL);
+    overview["records"]["devices"][0]["productName"] = json!("\u{1b}]0;title\u{7}");
+    env.get(
+        "/installations/151734/system-overview",
+        &overview.to_string(),
+    );
+    let tags = json!({"success": true, "tags": {"predefined": [EVIL], "user": ["ok\u{0}"]}});
+    env.get("/installations/151734/tags", &tags.to_string());
+
+    for args in [&["installations"][..], &["overview", SITE], &["tags", SITE]] {
+        let [table, csv_run, json_run] = env.formats(args);
+        for run in [&table, &csv_run, &json_run] {
+            assert_no_raw_controls(&run.args, &run.stdout);
+            assert_no_raw_controls(&run.args, &run.stderr);
+        }
+        assert!(table.stdout.contains(EVIL_SHOWN), "{}", table.stdout);
+        // One record a line: the newline of the name is escaped too.
+        assert!(csv_run.stdout.contains(EVIL_SHOWN), "{}", csv_run.stdout);
+        let v = json_run.json();
+        let exact = match args[0] {
+            "installations" => v["data"][0]["name"].clone(),
+            "overview" => v["data"]["devices"][0]["customName"].clone(),
+            _ => v["data"]["tags"]
+                .as_array()
+                .and_then(|t| t.iter().find(|t| t["source"] == "predefined"))
+                .map(|t| t["name"].clone())
+                .unwrap_or_default(),
+        };
+        assert_eq!(
+            exact, EVIL,
+            "JSON keeps the exact text: {}",
+            json_run.stdout
+        );
+    }
+    let run = env.run(&["overview", SITE]).ok();
+    assert!(
+        run.stdout.contains("\\u{1b}]0;title\\u{7}"),
+        "{}",
+        run.stdout
+    );
+    assert_all(&all);
+}
+
+#[test]
+fn a_huge_error_body_is_one_short_escaped_line() {
+    let mut env = Env::new("huge-error");
+    let all = env.catch_all();
+    env.me(1);
+    let huge = format!("\u{1b}]0;pwned\u{7}\r{}", "x".repeat(1 << 20));
+    let body = json!({"success": false, "errors": huge, "error_code": "bad\u{1b}[2J"}).to_string();
+    let refused = env
+        .server
+        .mock("GET", "/installations/151734/tags")
+        .with_status(400)
+        .with_body(&body)
+        .expect(1)
+        .create();
+    let run = env.run(&["tags", SITE]).code(3);
+    let line = run.one_line_error();
+    assert_no_raw_controls("stderr", &run.stderr);
+    assert!(line.len() < 1000, "{} bytes: {line}", line.len());
+    assert!(
+        line.contains("http 400")
+            && line.contains("(bad\\u{1b}[2J)")
+            && line.contains(": \\u{1b}]0;pwned\\u{7}\\u{d}xxx")
+            && line.contains(&format!("… ({} more bytes)", huge.len() - 187)),
+        "{line}"
+    );
+    assert!(!line.contains("network"), "{line}");
+    refused.assert();
+
+    // An answer that does not decode: serde quotes the value, cut as well,
+    // and its position is kept.
+    let mut env = Env::new("huge-decode");
+    let all_decode = env.catch_all();
+    env.me(1);
+    let body = json!({"success": true, "tags": huge}).to_string();
+    env.get("/installations/151734/tags", &body);
+    let run = env.run(&["tags", SITE]).code(3);
+    let line = run.one_line_error();
+    assert_no_raw_controls("stderr", &run.stderr);
+    assert!(line.len() < 1000, "{} bytes: {line}", line.len());
+    assert!(
+        line.contains("unexpected answer from installations/{idSite}/tags")
+            && line.contains("more bytes)")
+            && line.contains(" at line 1 column ")
+            && line.contains("body starts: "),
+        "{line}"
+    );
+    assert!(!line.contains("network"), "{line}");
+    assert_all(&all);
+    assert_all(&all_decode);
+}
+
+// ---- 9. exit codes that tell the truth -------------------------------------------
+
+#[test]
+fn answers_that_cannot_be_used_exit_3_never_2_or_4() {
+    // Not JSON at all.
+    let mut env = Env::new("not-json");
+    let all = env.catch_all();
+    let me = env
+        .server
+        .mock("GET", "/users/me")
+        .with_body("<html>\u{1b}[2J maintenance</html>")
+        .expect(1)
+        .create();
+    let run = env.run(&["me"]).code(3);
+    let line = run.one_line_error();
+    assert!(line.contains("unexpected answer from users/me"), "{line}");
+    assert!(
+        !line.contains("network") && !line.contains('\u{1b}'),
+        "{line}"
+    );
+    me.assert();
+    assert_all(&all);
+
+    // A login answer without the user id; `users/me` then answers nonsense.
+    let mut env = Env::new("login-null-id");
+    let all = env.catch_all();
+    let login = env
+        .server
+        .mock("POST", "/auth/login")
+        .with_body(r#"{"token":"session-7f","idUser":null}"#)
+        .expect(1)
+        .create();
+    let me = env
+        .server
+        .mock("GET", "/users/me")
+        .match_header("x-authorization", "Bearer session-7f")
+        .with_body(r#"{"success":true,"user":"nobody"}"#)
+        .expect(1)
+        .create();
+    let run = self::run(
+        bare(&env.dir)
+            .env("VRM_USERNAME", "me@example.com")
+            .env("VRM_PASSWORD", "pw")
+            .args([
+                "--no-cache",
+                "--base-url",
+                &env.server.url(),
+                "installations",
+            ]),
+    )
+    .code(3);
+    let line = run.one_line_error();
+    assert!(line.contains("unexpected answer from users/me"), "{line}");
+    assert!(!line.contains("network"), "{line}");
+    login.assert();
+    me.assert();
+    assert_all(&all);
+
+    // A report of a site the account does not list: VRM was asked (3).
+    let mut env = Env::new("report-unknown-site");
+    let all = env.catch_all();
+    env.me(1);
+    let list = installations_mock(&mut env, |s| s);
+    let run = env
+        .run(&[
+            "report",
+            "999",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-02",
+        ])
+        .code(3);
+    let line = run.one_line_error();
+    assert!(
+        line.contains("site 999") && line.contains("not among"),
+        "{line}"
+    );
+    list.assert();
+    assert_all(&all);
+}
+
+/// A server on loopback that answers every request with `len` bytes of
+/// body (spaces), written until the client hangs up.
+fn oversized_server(len: u64) -> String {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len}\r\n\r\n"
+            );
+            if stream.write_all(head.as_bytes()).is_err() {
+                continue;
+            }
+            let chunk = vec![b' '; 1 << 20];
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(chunk.len() as u64) as usize;
+                if stream.write_all(&chunk[..n]).is_err() {
+                    break;
+                }
+                left -= n as u64;
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn an_answer_too_large_exits_3_not_network() {
+    let dir = TempDir::new("cli-too-large");
+    let url = oversized_server(vrm::DEFAULT_MAX_BODY_BYTES + 1);
+    let started = std::time::Instant::now();
+    let run =
+        run(bare(&dir)
+            .env("VRM_TOKEN", TOKEN)
+            .args(["--no-cache", "--base-url", &url, "me"]))
+        .code(3);
+    let line = run.one_line_error();
+    assert!(
+        line.starts_with("vrm: the answer was too large ("),
+        "{line}"
+    );
+    assert!(!line.contains("network"), "{line}");
+    eprintln!("too large: {:?}", started.elapsed());
+}
+
+// ---- 10. time limits ---------------------------------------------------------------
+
+#[test]
+fn a_silent_server_times_out_with_exit_4_within_seconds() {
+    // Connections are accepted by the kernel (the backlog) and never answered.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let dir = TempDir::new("cli-timeout");
+    // The flag, and the environment variable, side by side.
+    std::thread::scope(|scope| {
+        for (flag, env_value) in [(Some("0.5"), None), (None, Some("0.3"))] {
+            let (url, dir) = (&url, &dir);
+            scope.spawn(move || {
+                let mut cmd = bare(dir);
+                cmd.env("VRM_TOKEN", TOKEN);
+                if let Some(value) = env_value {
+                    cmd.env("VRM_TIMEOUT", value);
+                }
+                if let Some(value) = flag {
+                    cmd.args(["--timeout", value]);
+                }
+                cmd.args(["--no-cache", "--base-url", url, "me"]);
+                let started = std::time::Instant::now();
+                let run = run(&mut cmd).code(4);
+                let elapsed = started.elapsed().as_secs_f64();
+                let line = run.error_line();
+                assert!(line.starts_with("vrm: timed out ("), "{line}");
+                assert!(line.contains("--timeout"), "{line}");
+                assert!(!line.contains(TOKEN));
+                assert_eq!(
+                    run.stderr.lines().count(),
+                    4,
+                    "three retries: {}",
+                    run.stderr
+                );
+                // 4 tries of the timeout each, and back-offs of at most 3.5 s.
+                let timeout: f64 = flag
+                    .or(env_value)
+                    .unwrap_or_default()
+                    .parse()
+                    .unwrap_or(0.0);
+                assert!(
+                    elapsed >= 4.0 * timeout && elapsed < 4.0 * timeout + 6.0,
+                    "{elapsed} s"
+                );
+                eprintln!("timeout {timeout} s: gave up after {elapsed:.2} s: {line}");
+            });
+        }
+    });
+    drop(listener);
+}
+
+#[test]
+fn kml_on_stdout_is_escaped_and_the_file_is_exact() {
+    let mut env = Env::new("gps-escape");
+    let all = env.catch_all();
+    env.me(1);
+    let kml = "<?xml version=\"1.0\"?>\r\n<kml><name>\u{1b}]0;owned\u{7}\tboat</name></kml>\r\n";
+    let gps = env
+        .server
+        .mock("GET", "/installations/151734/gps-download")
+        .match_query(Matcher::Any)
+        .with_header("content-type", "application/vnd.google-earth.kml+xml")
+        .with_body(kml)
+        .expect(1)
+        .create();
+    let args = ["gps", SITE, "--from", "2026-11-01", "--to", "2026-11-02"];
+    let run = env.run(&args).ok();
+    assert_no_raw_controls("stdout", &run.stdout.replace('\t', " "));
+    assert_eq!(
+        run.stdout,
+        "<?xml version=\"1.0\"?>\n<kml><name>\\u{1b}]0;owned\\u{7}\tboat</name></kml>\n"
+    );
+    let file = env.dir.join("track.kml");
+    let file_text = file.display().to_string();
+    env.run(&[&args[..], &["-o", &file_text]].concat()).ok();
+    // The control characters kept (the library trims the end, as before).
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), kml.trim_end());
+    gps.assert();
     assert_all(&all);
 }

@@ -12,7 +12,9 @@ use vrm::{
     WidgetQuery,
 };
 
-use crate::output::{Format, Output, Table, cell, num, text, write_json};
+use crate::output::{
+    Format, Output, Table, cell, document, escape, num, text, write_json, write_json_line,
+};
 use crate::progress::Progress;
 use crate::report::{Report, local_days};
 use crate::times::{parse_age, parse_time, rfc3339};
@@ -91,6 +93,9 @@ fn client(cli: &Cli, demo: bool) -> Result<Client> {
     let mut builder = Client::builder();
     if let Some(url) = &g.base_url {
         builder = builder.base_url(url);
+    }
+    if let Some(timeout) = g.timeout {
+        builder = builder.timeout(timeout);
     }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     builder = if demo || g.demo {
@@ -470,7 +475,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             match output {
                 Some(path) => std::fs::write(path, body.as_bytes())
                     .map_err(|e| Failure::Io(format!("writing {}: {e}", path.display()))),
-                None => writeln!(out, "{body}").map_err(|e| Failure::Io(e.to_string())),
+                // On stdout, control characters of VRM's text escaped.
+                None => match gps.kml() {
+                    Some(_) => writeln!(out, "{}", document(&body)),
+                    None => write_json_line(out, &body),
+                }
+                .map_err(|e| Failure::Io(e.to_string())),
             }
         }
         Command::Tags { site, out: o } => {
@@ -819,6 +829,9 @@ fn login(cli: &Cli, name: Option<&str>, format: Format, out: &mut dyn Write) -> 
     if let Some(url) = &cli.global.base_url {
         builder = builder.base_url(url);
     }
+    if let Some(timeout) = cli.global.timeout {
+        builder = builder.timeout(timeout);
+    }
     if cli.global.offline {
         // The library refuses every request offline, with the reason.
         builder = builder.cache_mode(CacheMode::Offline);
@@ -1015,7 +1028,7 @@ fn codes(
 fn report(client: &Client, site: SiteId, from: i64, to: i64) -> Result<Output> {
     let sites = client.installations()?;
     let Some(installation) = sites.iter().find(|s| s.id_site == site) else {
-        return Err(usage(format!(
+        return Err(Failure::Answer(format!(
             "site {site}: not among this account's installations (see `vrm installations`)"
         )));
     };
@@ -1023,7 +1036,7 @@ fn report(client: &Client, site: SiteId, from: i64, to: i64) -> Result<Output> {
         .timezone
         .clone()
         .unwrap_or_else(|| "UTC".into());
-    let days = local_days(&tz_name, from, to).map_err(usage)?;
+    let days = local_days(&tz_name, from, to).map_err(Failure::Answer)?;
     let window = TimeWindow::from_unix(days.start, days.end)?;
     let mut bar = Progress::new("report");
     let stats = client.site(site).stats_with_progress(
@@ -1071,6 +1084,9 @@ fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
     if let Some(url) = &g.base_url {
         builder = builder.base_url(url);
     }
+    if let Some(timeout) = g.timeout {
+        builder = builder.timeout(timeout);
+    }
     if let Some(cache) = open_cache(cli)? {
         builder = builder.cache(cache);
     }
@@ -1082,7 +1098,9 @@ fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
     let client = builder.build()?;
     let sites = client.installations()?;
     let Some(first) = sites.first() else {
-        return Err(usage("the demo account lists no installation"));
+        return Err(Failure::Answer(
+            "the demo account lists no installation".into(),
+        ));
     };
     let site = first.id_site;
     let now = now().unix_timestamp();
@@ -1151,5 +1169,5 @@ fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
 }
 
 fn installation_name(site: &vrm::models::Installation) -> String {
-    site.name.clone().unwrap_or_else(|| "?".into())
+    escape(site.name.as_deref().unwrap_or("?")).into_owned()
 }

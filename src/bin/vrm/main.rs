@@ -9,14 +9,29 @@ mod times;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use output::Format;
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 2 usage or invalid input, 3 API error \
-(authentication included), 4 network error, 5 offline and not in the cache, 1 anything else \
-(the cache file).
+const EXIT_CODES: &str = "Exit codes: 0 success, 2 usage or invalid input (nothing was sent), \
+3 VRM answered with an error or an answer that cannot be used (authentication included), \
+4 network error (DNS, connect, TLS, timeout), 5 offline and not in the cache, 1 anything else \
+(the cache file, writing the output).
+
+Time limits: --timeout SECS (or VRM_TIMEOUT; default 60) bounds one request, connecting and \
+the whole answer included. A GET that fails with a network error, a timeout, a 5xx or a 429 is \
+tried up to 4 times, with back-offs of 0.25-0.5 s, 0.5-1 s and 1-2 s between the tries, or the \
+Retry-After of a 429 when it asks for at most 60 s. So with the defaults one GET gives up after \
+at most 4 x 60 s + 3.5 s = 243.5 s (about 4 minutes), or 4 x 60 s + 3 x 60 s = 420 s (7 minutes) \
+when VRM keeps answering 429 with Retry-After: 60; with --timeout T, 4T + 3.5 s (4T + 180 s). \
+No request starts more than 10 minutes after the first one of its call (a login first, a long \
+stats window fetched in chunks), so one call ends within 10 minutes + T. `vrm demo`: 30 s a \
+request unless --timeout is given, 2 tries.
+
+Server text (names, tags, error messages) is printed with its control characters escaped, \
+ESC as \\u{1b}; --format json gives it exactly.
 
 Secrets come from the environment only: VRM_TOKEN (a personal access token), or \
 VRM_USERNAME + VRM_PASSWORD (+ VRM_SMS_TOKEN), or --demo for VRM's demo account.";
@@ -59,6 +74,10 @@ pub struct Global {
     /// cache holds several for the host (also VRM_ACCOUNT).
     #[arg(long, global = true, value_name = "ID")]
     pub account: Option<String>,
+    /// Longest time for one request, in seconds, connecting and the whole
+    /// answer included (also VRM_TIMEOUT; default 60). See "Time limits".
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
     /// More logs on stderr (-v: each request, -vv: debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -118,7 +137,7 @@ pub enum Command {
     /// Exchange VRM_USERNAME + VRM_PASSWORD for a personal access token.
     Login {
         /// The token's name (unique per account).
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", value_parser = token_name)]
         name: Option<String>,
         #[command(flatten)]
         out: Out,
@@ -319,6 +338,7 @@ pub enum TokensAction {
     /// Create a token (its value is shown once).
     Create {
         /// The token's name.
+        #[arg(value_parser = token_name)]
         name: String,
         #[command(flatten)]
         out: Out,
@@ -326,6 +346,7 @@ pub enum TokensAction {
     /// Revoke a token by id, or every token with '*'.
     Revoke {
         /// A token id or '*'.
+        #[arg(value_parser = token_target)]
         id: String,
         #[command(flatten)]
         out: Out,
@@ -356,9 +377,17 @@ pub enum CacheAction {
 }
 
 /// How a failure maps to an exit code and a message.
+///
+/// Exit 2 means "nothing was sent": only input found wrong before any
+/// request is [`Failure::Usage`] (or the library's `InvalidInput`, which it
+/// raises before sending). Whatever VRM answered that cannot be used is 3,
+/// and 4 is kept for a network that failed (DNS, connect, TLS, timeout).
 pub enum Failure {
-    /// Bad input or usage (2).
+    /// Bad input or usage, found before any request (2).
     Usage(String),
+    /// VRM answered, but not with what the command needs: the site is not
+    /// among the account's installations, an unknown time zone … (3).
+    Answer(String),
     /// A library error.
     Vrm(vrm::Error),
     /// Writing the output or a file failed (1).
@@ -375,30 +404,164 @@ impl Failure {
     fn code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
+            Failure::Answer(_) => 3,
             Failure::Io(_) => 1,
             Failure::Vrm(e) => match e {
                 vrm::Error::InvalidInput(_) => 2,
                 vrm::Error::Transport(_) => 4,
                 vrm::Error::NotCached(_) => 5,
                 vrm::Error::Cache(_) => 1,
+                // Api, Unauthorized, TwoFactorRequired, RateLimited,
+                // TooLarge, Decode and any later one: VRM answered.
                 _ => 3,
             },
         }
     }
 
-    fn message(&self) -> String {
+    /// The message, before [`print_error`] escapes and bounds it; server
+    /// text in it is cut to [`output::SERVER_TEXT_CHARS`] a piece already.
+    /// `timeout` is the `--timeout` in force, if one was given.
+    fn message(&self, timeout: Option<Duration>) -> String {
         match self {
-            Failure::Usage(m) | Failure::Io(m) => m.clone(),
-            Failure::Vrm(vrm::Error::Transport(e)) => format!(
-                "could not reach VRM ({e}); check the network, or use --offline for cached data"
-            ),
-            Failure::Vrm(e) => e.to_string(),
+            Failure::Usage(m) | Failure::Answer(m) | Failure::Io(m) => m.clone(),
+            Failure::Vrm(e) => vrm_message(e, timeout),
         }
     }
 }
 
+/// The message of a library error, with the advice that fits it.
+fn vrm_message(e: &vrm::Error, timeout: Option<Duration>) -> String {
+    use output::{SERVER_TEXT_CHARS, bounded};
+    match e {
+        vrm::Error::Transport(t) if t.kind() == vrm::TransportKind::Timeout => {
+            let limit = match timeout {
+                Some(t) => format!("now {} s", t.as_secs_f64()),
+                None => "default 60 s".to_owned(),
+            };
+            format!(
+                "timed out ({t}); check the network or raise --timeout ({limit}), or use \
+                 --offline for cached data"
+            )
+        }
+        vrm::Error::Transport(t) => format!(
+            "could not reach VRM ({t}); check the network, or use --offline for cached data"
+        ),
+        vrm::Error::TooLarge { .. } => {
+            format!("the answer was too large ({e}); ask for less, a shorter window for example")
+        }
+        vrm::Error::Api(a) => format!("vrm api error: {}", api_text(a)),
+        vrm::Error::Unauthorized(a) => format!("vrm refused the credentials: {}", api_text(a)),
+        vrm::Error::TwoFactorRequired {
+            verification_mode, ..
+        } => format!(
+            "this account uses two-factor authentication ({}): set VRM_SMS_TOKEN to the code \
+             VRM sent and run again",
+            bounded(verification_mode.as_deref().unwrap_or("unknown mode"), 40)
+        ),
+        vrm::Error::Decode(d) => {
+            let mut text = format!("unexpected answer from {} (http {})", d.endpoint, d.status);
+            if let Some(source) = &d.source {
+                // serde quotes the offending value, which may be long; its
+                // position ("at line 1 column 9") is kept whole.
+                let full = source.to_string();
+                let at = format!(" at line {} column {}", source.line(), source.column());
+                let (what, at) = match full.strip_suffix(at.as_str()) {
+                    Some(what) if source.line() > 0 => (what, at.as_str()),
+                    _ => (full.as_str(), ""),
+                };
+                text.push_str(&format!(": {}{at}", bounded(what, SERVER_TEXT_CHARS / 2)));
+            }
+            text.push_str(&format!(
+                "; body starts: {:?}",
+                bounded(&d.snippet, SERVER_TEXT_CHARS / 2)
+            ));
+            text
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `http 404 from installations/{idSite}/system-overview (not_found): …`,
+/// VRM's `error_code` and `errors` cut to a bounded length.
+fn api_text(e: &vrm::ApiError) -> String {
+    use output::{SERVER_TEXT_CHARS, bounded};
+    let mut text = format!("http {} from {}", e.status, e.endpoint);
+    if let Some(code) = &e.error_code {
+        text.push_str(&format!(" ({})", bounded(code, 40)));
+    }
+    if !e.errors.is_empty() {
+        text.push_str(&format!(
+            ": {}",
+            bounded(&e.errors.join("; "), SERVER_TEXT_CHARS)
+        ));
+    }
+    text
+}
+
+/// The longest error line, in characters after escaping (the server text
+/// in it is bounded much tighter; this bounds everything else).
+const MESSAGE_CHARS: usize = 1000;
+
+/// Print `message` as the one line `vrm: …` on stderr: line breaks made
+/// spaces, control characters escaped, cut to [`MESSAGE_CHARS`].
+fn print_error(message: &str) {
+    eprintln!(
+        "vrm: {}",
+        output::bounded(&message.replace('\n', " "), MESSAGE_CHARS)
+    );
+}
+
+/// What `--timeout` and `VRM_TIMEOUT` accept.
+const TIMEOUT_FORMS: &str = "a number of seconds from 0.001 to 86400, like 30 or 2.5";
+
+/// `--timeout`: a positive number of seconds, fractions allowed, at most a
+/// day (so that no deadline computed from it can overflow).
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| (0.001..=86_400.0).contains(s))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("expected {TIMEOUT_FORMS}"))
+}
+
+/// `VRM_TIMEOUT` when `--timeout` is not given (unset or blank: none).
+fn timeout_from_env() -> Result<Option<Duration>, String> {
+    let Some(value) = std::env::var_os("VRM_TIMEOUT") else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy();
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_timeout(&value)
+        .map(Some)
+        .map_err(|e| format!("VRM_TIMEOUT {value:?}: {e}"))
+}
+
+/// A token name: not blank, checked before anything is sent.
+fn token_name(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("expected a token name that is not blank (unique for the account)".into())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+/// A token id or `*`, checked before anything is sent.
+fn token_target(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t == "*" || t.parse::<vrm::AccessTokenId>().is_ok() {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "token {text:?}: expected a token id (see `vrm tokens list`) or '*'"
+        ))
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help, --version: to stdout, as they are.
@@ -406,10 +569,19 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("vrm: {}", one_line(&e.to_string()));
+            print_error(&one_line(&e.to_string()));
             return ExitCode::from(2);
         }
     };
+    if cli.global.timeout.is_none() {
+        match timeout_from_env() {
+            Ok(timeout) => cli.global.timeout = timeout,
+            Err(message) => {
+                print_error(&message);
+                return ExitCode::from(2);
+            }
+        }
+    }
     progress::init_logging(cli.global.verbose);
     // Buffered: CSV of a year of hours is 50,000 lines, and a locked
     // stdout alone would write each line with its own system call.
@@ -422,7 +594,7 @@ fn main() -> ExitCode {
         },
         Err(failure) => {
             let _ = stdout.flush();
-            eprintln!("vrm: {}", failure.message().replace('\n', " "));
+            print_error(&failure.message(cli.global.timeout));
             ExitCode::from(failure.code())
         }
     }
@@ -444,4 +616,95 @@ fn one_line(text: &str) -> String {
         out.push_str(line);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error of `client.me()` against `url` without retries.
+    fn me_error(url: &str, edit: impl FnOnce(vrm::ClientBuilder) -> vrm::ClientBuilder) -> Failure {
+        let builder = vrm::Client::builder()
+            .base_url(url)
+            .personal_token("test-token")
+            .max_retries(0);
+        let client = edit(builder).build().expect("a client");
+        Failure::Vrm(client.me().expect_err("an error"))
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Failure::Usage("u".into()).code(), 2);
+        assert_eq!(Failure::Answer("a".into()).code(), 3);
+        assert_eq!(Failure::Io("w".into()).code(), 1);
+        assert_eq!(Failure::Vrm(vrm::Error::InvalidInput("i".into())).code(), 2);
+        assert_eq!(Failure::Vrm(vrm::Error::NotCached("n".into())).code(), 5);
+        let limited = Failure::Vrm(vrm::Error::RateLimited { retry_after: None });
+        assert_eq!(limited.code(), 3);
+    }
+
+    #[test]
+    fn an_answer_too_large_is_3_and_says_so() {
+        let mut server = mockito::Server::new();
+        let big = server
+            .mock("GET", "/users/me")
+            .with_body("x".repeat(100))
+            .expect(1)
+            .create();
+        let failure = me_error(&server.url(), |b| b.max_body_bytes(10));
+        assert!(
+            matches!(&failure, Failure::Vrm(vrm::Error::TooLarge { .. })),
+            "{}",
+            failure.message(None)
+        );
+        assert_eq!(failure.code(), 3);
+        let message = failure.message(None);
+        assert!(
+            message.starts_with("the answer was too large ("),
+            "{message}"
+        );
+        assert!(!message.contains("network"), "{message}");
+        big.assert();
+    }
+
+    #[test]
+    fn network_failures_are_4_and_timeouts_say_so() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let timeout = Duration::from_millis(200);
+        let failure = me_error(&url, |b| b.timeout(timeout));
+        assert_eq!(failure.code(), 4);
+        let message = failure.message(Some(timeout));
+        assert!(
+            message.starts_with("timed out (") && message.contains("(now 0.2 s)"),
+            "{message}"
+        );
+        drop(listener);
+        let failure = me_error(&url, |b| b);
+        assert_eq!(failure.code(), 4);
+        let message = failure.message(None);
+        assert!(message.starts_with("could not reach VRM ("), "{message}");
+    }
+
+    #[test]
+    fn timeouts_parse_as_positive_seconds() {
+        assert_eq!(parse_timeout("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_timeout(" 2.5 "), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_timeout("0.001"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_timeout("86400"), Ok(Duration::from_secs(86_400)));
+        for bad in [
+            "0", "-1", "0.0001", "86401", "inf", "NaN", "", "30s", "1e400",
+        ] {
+            let e = parse_timeout(bad).unwrap_err();
+            assert!(e.contains("0.001 to 86400"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn token_arguments_are_checked_before_sending() {
+        assert!(token_target("*").is_ok() && token_target(" 51 ").is_ok());
+        assert!(token_target("fifty").unwrap_err().contains("\"fifty\""));
+        assert!(token_name("laptop").is_ok());
+        assert!(token_name(" ").is_err());
+    }
 }

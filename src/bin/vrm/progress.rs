@@ -70,7 +70,8 @@ impl log::Log for StderrLogger {
                 std::io::stderr(),
                 "vrm: {}: {}",
                 record.level().as_str().to_lowercase(),
-                record.args()
+                // Library messages quote server text: escaped, bounded.
+                crate::output::bounded(&record.args().to_string(), 1000)
             );
         }
     }
