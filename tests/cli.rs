@@ -2181,12 +2181,44 @@ fn demo_without_network_fails_fast() {
     let started = std::time::Instant::now();
     let run = run(bare(&dir).args(["demo", "--no-cache", "--base-url", &url])).code(4);
     assert!(run.error_line().contains("could not reach VRM"));
+    // A fresh machine has nothing cached: the way on is the local demo.
+    assert!(run.error_line().contains("local_demo"), "{}", run.stderr);
+    assert!(!run.error_line().contains("--offline"), "{}", run.stderr);
     assert!(
         run.stderr.lines().count() <= 2,
         "one retry at most: {}",
         run.stderr
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn demo_refused_by_vrm_names_the_two_ways_on() {
+    for (status, body) in [
+        (
+            401,
+            r#"{"success":false,"errors":"Bearer logins are no longer supported","error_code":"deprecated"}"#,
+        ),
+        (200, r#"{"token":null}"#),
+    ] {
+        let mut env = Env::new("demo-refused");
+        let login = env
+            .server
+            .mock("GET", "/auth/loginAsDemo")
+            .with_status(status)
+            .with_body(body)
+            .expect(1)
+            .create();
+        let run = env.run(&["demo"]).code(3);
+        let line = run.error_line();
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(line.contains("refused the demo login"), "{line}");
+        assert!(
+            line.contains("VRM_TOKEN") && line.contains("local_demo"),
+            "{line}"
+        );
+        login.assert();
+    }
 }
 
 // ---- 6, 7. secrets and a clean stdout ---------------------------------------------

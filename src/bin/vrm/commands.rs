@@ -1074,6 +1074,25 @@ fn combine(a: Source, b: Source) -> Source {
 }
 
 /// `vrm demo`: the whole flow on the demo account.
+/// The two ways on when the demo account cannot be used.
+const DEMO_WAYS_ON: &str = "set VRM_TOKEN to a personal access token (VRM → Preferences → \
+    Integrations → Access tokens) and run `vrm installations`, or run `cargo run --example \
+    local_demo`, which needs no network";
+
+/// The demo's first call failed: say why in one line, and the ways on.
+fn demo_failure(e: vrm::Error) -> Failure {
+    match &e {
+        vrm::Error::Unauthorized(_) | vrm::Error::Api(_) => Failure::Answer(format!(
+            "vrm refused the demo login ({e}); Victron deprecated bearer logins, the demo's \
+             among them, from June 2026: {DEMO_WAYS_ON}"
+        )),
+        vrm::Error::Transport(_) => Failure::Network(format!(
+            "could not reach VRM ({e}); check the network, or {DEMO_WAYS_ON}"
+        )),
+        _ => Failure::Vrm(e),
+    }
+}
+
 fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
     let g = &cli.global;
     let mut builder = Client::builder()
@@ -1096,7 +1115,7 @@ fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
         builder = builder.cache_mode(CacheMode::Refresh);
     }
     let client = builder.build()?;
-    let sites = client.installations()?;
+    let sites = client.installations().map_err(demo_failure)?;
     let Some(first) = sites.first() else {
         return Err(Failure::Answer(
             "the demo account lists no installation".into(),

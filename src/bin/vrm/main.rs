@@ -388,6 +388,8 @@ pub enum Failure {
     /// VRM answered, but not with what the command needs: the site is not
     /// among the account's installations, an unknown time zone … (3).
     Answer(String),
+    /// The network failed, with advice of the command's own (4).
+    Network(String),
     /// A library error.
     Vrm(vrm::Error),
     /// Writing the output or a file failed (1).
@@ -405,6 +407,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => 2,
             Failure::Answer(_) => 3,
+            Failure::Network(_) => 4,
             Failure::Io(_) => 1,
             Failure::Vrm(e) => match e {
                 vrm::Error::InvalidInput(_) => 2,
@@ -423,7 +426,9 @@ impl Failure {
     /// `timeout` is the `--timeout` in force, if one was given.
     fn message(&self, timeout: Option<Duration>) -> String {
         match self {
-            Failure::Usage(m) | Failure::Answer(m) | Failure::Io(m) => m.clone(),
+            Failure::Usage(m) | Failure::Answer(m) | Failure::Network(m) | Failure::Io(m) => {
+                m.clone()
+            }
             Failure::Vrm(e) => vrm_message(e, timeout),
         }
     }
