@@ -10,7 +10,7 @@ mod common;
 use common::{expect_get, fixture, server};
 use mockito::Matcher;
 use serde_json::{Map, Value};
-use vrm::models::{GraphPoint, StateChange};
+use vrm::models::{GraphPoint, StateChange, WidgetRecords};
 use vrm::{Error, GraphQuery, SiteId, Source, TimeWindow, Widget, WidgetKind, WidgetQuery};
 
 const SITE: SiteId = SiteId(151_734);
@@ -598,4 +598,408 @@ fn other_widget_names_are_checked_before_any_request() {
         assert!(matches!(err, Error::InvalidInput(_)), "{name:?}: {err:?}");
     }
     nothing.assert();
+}
+
+// ---- lenient, entry by entry: one odd entry never sinks an answer (issue 10) ------
+
+/// The summary widgets, by the names in their URLs.
+fn summary_widgets() -> [(Widget, &'static str); 9] {
+    [
+        (Widget::BatterySummary, "BatterySummary"),
+        (Widget::BmsDiagnostics, "BMSDiagnostics"),
+        (Widget::HistoricData, "HistoricData"),
+        (Widget::IoExtenderInOut, "IOExtenderInOut"),
+        (Widget::LithiumBms, "LithiumBMS"),
+        (Widget::MotorSummary, "MotorSummary"),
+        (Widget::PvInverterStatus, "PVInverterStatus"),
+        (Widget::SolarChargerSummary, "SolarChargerSummary"),
+        (Widget::Status, "Status"),
+    ]
+}
+
+/// A summary answer shaped as the OpenAPI gives it (`hasOldData`,
+/// `secondsAgo` and attributes 51 = SOC and 54 = Relay side by side in
+/// `data`, one object per attribute in `meta`), as a value to edit.
+fn summary_body() -> Value {
+    serde_json::from_str(&fixture("widget_status_values.json")).unwrap()
+}
+
+/// Values of the kinds an entry is not: an integer, a string, `null`, a
+/// list (and a float, a boolean).
+fn odd_values() -> Vec<Value> {
+    serde_json::from_str(r#"[512, "odd", null, [1, "x"], -1.5, true]"#).unwrap()
+}
+
+/// The values a field of an attribute entry is flipped to.
+fn flips() -> Vec<Value> {
+    serde_json::from_str(r#"[512, "odd", true, null, ["odd"], {"odd": 1}]"#).unwrap()
+}
+
+/// Serve `bodies` as the answers of widget `name` (body `i` for
+/// `?instance=i`, each mock expected once) and fetch each one through the
+/// public API.
+fn fetch_all(widget: &Widget, name: &str, bodies: &[Value]) -> Vec<WidgetRecords> {
+    let mut server = server();
+    let path = format!("/installations/151734/widgets/{name}");
+    let mocks: Vec<mockito::Mock> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let query = format!("instance={i}");
+            expect_get(&mut server, &path, &query, &body.to_string())
+        })
+        .collect();
+    let (client, _) = common::client(&server);
+    let out = (0..bodies.len())
+        .map(|i| {
+            let query = WidgetQuery::new().instance(u32::try_from(i).unwrap());
+            client
+                .site(SITE)
+                .widget(widget, &query)
+                .unwrap_or_else(|e| panic!("{name}, answer {i}: {e}"))
+                .into_value()
+        })
+        .collect();
+    for mock in mocks {
+        mock.assert();
+    }
+    out
+}
+
+/// `field`, sent as `sent`, is not lost: it is kept as sent in `extra`
+/// (and serializes back as sent), or read into its typed field (`typed` is
+/// the entry serialized); only `null` may leave nothing.
+fn assert_kept(typed: &Value, extra: &Map<String, Value>, field: &str, sent: &Value, at: &str) {
+    match extra.get(field) {
+        Some(kept) => {
+            assert_eq!(kept, sent, "{at}");
+            assert_eq!(typed[field], *sent, "{at}");
+        }
+        None => assert!(
+            sent.is_null() || !typed[field].is_null(),
+            "{at}: {sent} was lost"
+        ),
+    }
+}
+
+#[test]
+fn issue_10_status_with_an_integer_meta_entry() {
+    // Before: `invalid type: integer 512, expected struct AttributeMeta`.
+    let mut body = summary_body();
+    body["records"]["meta"]["999"] = Value::from(512);
+    let mut server = server();
+    let mock = expect_get(
+        &mut server,
+        "/installations/151734/widgets/Status",
+        "instance=288",
+        &body.to_string(),
+    );
+    let (client, _) = common::client(&server);
+    let w = client
+        .site(SITE)
+        .widget(&Widget::Status, &WidgetQuery::new().instance(288))
+        .unwrap();
+    assert_eq!(w.unknown_meta.get("999"), Some(&Value::from(512)));
+    assert_eq!(w.meta.len(), 2);
+    assert_eq!(w.summary("SOC").unwrap().value_f64(), Some(87.5));
+    assert_eq!(
+        w.summary("Relay").unwrap().name_enum.as_deref(),
+        Some("Open")
+    );
+    mock.assert();
+}
+
+#[test]
+fn summary_widgets_keep_an_odd_meta_entry() {
+    for (widget, name) in summary_widgets() {
+        let bodies: Vec<Value> = odd_values()
+            .into_iter()
+            .map(|odd| {
+                let mut body = summary_body();
+                body["records"]["meta"]["999"] = odd;
+                body
+            })
+            .collect();
+        for (w, odd) in fetch_all(&widget, name, &bodies).iter().zip(odd_values()) {
+            let at = format!("{name}, meta 999 = {odd}");
+            assert_eq!(w.unknown_meta.get("999"), Some(&odd), "{at}");
+            assert_eq!(w.unknown_meta.len(), 1, "{at}");
+            assert_eq!(w.meta.len(), 2, "{at}");
+            let soc = w.meta_for("SOC").unwrap();
+            assert_eq!(soc.unit().as_deref(), Some("%"), "{at}");
+            assert_eq!(w.attribute_id("Relay"), Some("54"), "{at}");
+            assert_eq!(w.summary("SOC").unwrap().value_f64(), Some(87.5), "{at}");
+            let relay = w.summary("Relay").unwrap();
+            assert_eq!(relay.name_enum.as_deref(), Some("Open"), "{at}");
+            assert_eq!(w.has_old_data(), Some(true), "{at}");
+            // Serialized, the odd entry is back in `meta`, as sent.
+            let out = serde_json::to_value(w).unwrap();
+            assert_eq!(out["meta"]["999"], odd, "{at}");
+            assert_eq!(out["meta"]["51"]["code"], "SOC", "{at}");
+        }
+    }
+}
+
+#[test]
+fn summary_widgets_keep_an_odd_data_entry() {
+    for (widget, name) in summary_widgets() {
+        let bodies: Vec<Value> = odd_values()
+            .into_iter()
+            .map(|odd| {
+                let mut body = summary_body();
+                body["records"]["data"]["51"] = odd;
+                body
+            })
+            .collect();
+        for (w, odd) in fetch_all(&widget, name, &bodies).iter().zip(odd_values()) {
+            let at = format!("{name}, data 51 = {odd}");
+            // SOC's entry is no attribute: reachable as sent.
+            assert_eq!(w.summary("SOC"), None, "{at}");
+            assert_eq!(w.data_for("SOC"), Some(&odd), "{at}");
+            let data = w.summary_data();
+            assert_eq!(data.extra.get("51"), Some(&odd), "{at}");
+            assert_eq!(data.extra.len(), 1, "{at}");
+            // The rest is typed.
+            assert_eq!(data.has_old_data, Some(true), "{at}");
+            assert_eq!(data.seconds_ago.and_then(|a| a.value), Some(12), "{at}");
+            let relay = w.summary("Relay").unwrap();
+            assert_eq!(relay.value_enum, Some(0), "{at}");
+            assert_eq!(data.attributes.keys().collect::<Vec<_>>(), ["54"], "{at}");
+            assert_eq!(w.summaries(), [("54".to_owned(), relay.clone())], "{at}");
+            assert_eq!(w.meta.len(), 2, "{at}");
+        }
+    }
+}
+
+#[test]
+fn summary_widgets_read_has_old_data_and_seconds_ago_beside_the_attributes() {
+    // As the OpenAPI has it, then as VRM may send it, then of the wrong kind.
+    let cases: Vec<(Value, Value, Option<bool>, Option<i64>)> = vec![
+        (
+            Value::Bool(true),
+            serde_json::json!({"value": "12", "valueFormattedWithUnit": "12s"}),
+            Some(true),
+            Some(12),
+        ),
+        (
+            Value::from("0"),
+            serde_json::json!({"value": 0, "valueFormattedWithUnit": "0s"}),
+            Some(false),
+            Some(0),
+        ),
+        (
+            Value::from(1),
+            serde_json::json!({"value": false}),
+            Some(true),
+            None,
+        ),
+        (serde_json::json!({"x": 1}), Value::from(512), None, None),
+        (serde_json::json!(["odd"]), Value::from("odd"), None, None),
+    ];
+    for (widget, name) in summary_widgets() {
+        let bodies: Vec<Value> = cases
+            .iter()
+            .map(|(old, age, _, _)| {
+                let mut body = summary_body();
+                body["records"]["data"]["hasOldData"] = old.clone();
+                body["records"]["data"]["secondsAgo"] = age.clone();
+                body
+            })
+            .collect();
+        for (w, (old, age, has_old_data, seconds)) in
+            fetch_all(&widget, name, &bodies).iter().zip(&cases)
+        {
+            let at = format!("{name}, hasOldData = {old}, secondsAgo = {age}");
+            let data = w.summary_data();
+            assert_eq!(data.has_old_data, *has_old_data, "{at}");
+            assert_eq!(w.has_old_data(), *has_old_data, "{at}");
+            assert_eq!(data.seconds_ago.is_some(), age.is_object(), "{at}");
+            if let Some(typed) = &data.seconds_ago {
+                assert_eq!(typed.value, *seconds, "{at}");
+                assert_eq!(
+                    typed.value_formatted_with_unit,
+                    age.get("valueFormattedWithUnit")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    "{at}"
+                );
+                assert_eq!(w.seconds_ago(), *seconds, "{at}");
+            }
+            // Never read as attributes; kept as sent when of the wrong kind.
+            assert_eq!(
+                data.attributes.keys().collect::<Vec<_>>(),
+                ["51", "54"],
+                "{at}"
+            );
+            let ids: Vec<String> = w.summaries().into_iter().map(|(id, _)| id).collect();
+            assert_eq!(ids, ["54", "51"], "{at}");
+            assert_eq!(
+                data.extra.get("hasOldData"),
+                has_old_data.is_none().then_some(old),
+                "{at}"
+            );
+            assert_eq!(
+                data.extra.get("secondsAgo"),
+                (!age.is_object()).then_some(age),
+                "{at}"
+            );
+            assert_eq!(w.summary("SOC").unwrap().seconds_ago, Some(12), "{at}");
+        }
+    }
+}
+
+#[test]
+fn summary_widgets_survive_type_flips_of_every_field_of_an_attribute() {
+    // One answer per flip: beside SOC (51) and Relay (54), a copy of SOC's
+    // data entry per field with that field flipped (ids 1000, 1001, …) and
+    // a copy of its meta entry per field likewise (ids 2000, 2001, …, codes
+    // SOC0, SOC1, …).
+    let base = summary_body();
+    let soc_data = &base["records"]["data"]["51"];
+    let soc_meta = &base["records"]["meta"]["51"];
+    let mut data_fields: Vec<&String> = soc_data.as_object().unwrap().keys().collect();
+    let enum_values = "dataAttributeEnumValues".to_owned(); // SOC has none
+    if !data_fields.contains(&&enum_values) {
+        data_fields.push(&enum_values);
+    }
+    let meta_fields: Vec<&String> = soc_meta.as_object().unwrap().keys().collect();
+    let bodies: Vec<Value> = flips()
+        .into_iter()
+        .map(|flip| {
+            let mut body = base.clone();
+            for (i, field) in data_fields.iter().enumerate() {
+                let mut entry = soc_data.clone();
+                entry[field.as_str()] = flip.clone();
+                body["records"]["data"][(1000 + i).to_string()] = entry;
+            }
+            for (i, field) in meta_fields.iter().enumerate() {
+                let mut entry = soc_meta.clone();
+                entry["code"] = Value::from(format!("SOC{i}")); // not SOC's
+                entry[field.as_str()] = flip.clone();
+                body["records"]["meta"][(2000 + i).to_string()] = entry;
+            }
+            body
+        })
+        .collect();
+    let plain: vrm::models::WidgetResponse = serde_json::from_value(base.clone()).unwrap();
+    let plain = plain.records;
+    let soc = plain.summary("SOC").unwrap();
+    let relay = plain.summary("Relay").unwrap();
+    for (widget, name) in summary_widgets() {
+        let answers = fetch_all(&widget, name, &bodies);
+        for (w, flip) in answers.iter().zip(flips()) {
+            // The untouched entries are typed as without the flips.
+            assert_eq!(w.summary("SOC").as_ref(), Some(&soc), "{name}, {flip}");
+            assert_eq!(w.summary("Relay").as_ref(), Some(&relay), "{name}, {flip}");
+            assert_eq!(w.meta["51"], plain.meta["51"], "{name}, {flip}");
+            assert_eq!(w.meta["54"], plain.meta["54"], "{name}, {flip}");
+            assert!(w.unknown_meta.is_empty(), "{name}, {flip}");
+            let data = w.summary_data();
+            assert!(data.extra.is_empty(), "{name}, {flip}");
+            assert_eq!(data.attributes.len(), 2 + data_fields.len());
+            // Each flipped entry is typed, and its flipped value kept.
+            for (i, field) in data_fields.iter().enumerate() {
+                let at = format!("{name}, data {field} = {flip}");
+                let id = (1000 + i).to_string();
+                let entry = &data.attributes[&id];
+                let typed = serde_json::to_value(entry).unwrap();
+                assert_kept(&typed, &entry.extra, field, &flip, &at);
+                assert_eq!(w.data[&id][field.as_str()], flip, "{at}"); // `data` as sent
+                if field.as_str() != "code" {
+                    assert_eq!(entry.code, "SOC", "{at}");
+                }
+                if !["valueFloat", "rawValue"].contains(&field.as_str()) {
+                    assert_eq!(entry.value_f64(), Some(87.5), "{at}");
+                }
+            }
+            for (i, field) in meta_fields.iter().enumerate() {
+                let at = format!("{name}, meta {field} = {flip}");
+                let entry = &w.meta[&(2000 + i).to_string()];
+                let typed = serde_json::to_value(entry).unwrap();
+                assert_kept(&typed, &entry.extra, field, &flip, &at);
+                if field.as_str() != "formatWithUnit" {
+                    assert_eq!(entry.unit().as_deref(), Some("%"), "{at}");
+                }
+            }
+        }
+    }
+}
+
+// ---- lenient, entry by entry: graphs and state widgets ----------------------------
+
+#[test]
+fn graph_keeps_odd_series_points_and_meta_entries() {
+    let mut server = server();
+    let mock = expect_get(
+        &mut server,
+        "/installations/151734/widgets/Graph",
+        "attributeCodes%5B%5D=bs&attributeCodes%5B%5D=bv",
+        r#"{"success":true,"records":{
+            "data":{"143":[[1776512315,13.39],"x",[1776512375,13.65]],"144":512,"145":[[1776512315,99.8]]},
+            "meta":{"143":{"code":"bv","formatWithUnit":"%.2F V"},"144":[1],"145":{"code":"bs"}},
+            "instance":{"x":1}}}"#,
+    );
+    let (client, _) = common::client(&server);
+    let graph = client
+        .site(SITE)
+        .graph(&GraphQuery::new(["bs", "bv"]))
+        .unwrap();
+    let bv = graph.series("bv").unwrap();
+    assert_eq!(bv.len(), 2);
+    assert_eq!((bv[0].value, bv[1].value), (Some(13.39), Some(13.65)));
+    assert_eq!(graph.unknown_data["143"][1], "x"); // the series as sent
+    assert_eq!(graph.unknown_data["144"], 512);
+    assert!(!graph.data.contains_key("144"));
+    assert_eq!(graph.series("bs").unwrap()[0].value, Some(99.8));
+    assert_eq!(graph.unknown_meta["144"], serde_json::json!([1]));
+    assert_eq!(graph.instance, None);
+    assert_eq!(graph.extra["instance"]["x"], 1);
+    assert_eq!(
+        graph.by_code().keys().copied().collect::<Vec<_>>(),
+        ["bs", "bv"]
+    );
+    mock.assert();
+}
+
+#[test]
+fn state_widget_keeps_odd_entries_and_tuples() {
+    let mut body: Value = serde_json::from_str(&fixture("widget_vebus_state.json")).unwrap();
+    let records = &mut body["records"];
+    records["data"]["40"]
+        .as_array_mut()
+        .unwrap()
+        .insert(1, Value::from("odd"));
+    records["data"]["41"] = Value::from(512);
+    records["meta"]["41"] = serde_json::json!({"code": "ERR"});
+    records["meta"]["42"] = Value::from("odd");
+    records["enums"]["41"] = Value::from(7);
+    let mut server = server();
+    let mock = expect_get(
+        &mut server,
+        "/installations/151734/widgets/VeBusState",
+        "instance=257",
+        &body.to_string(),
+    );
+    let (client, _) = common::client(&server);
+    let w = client
+        .site(SITE)
+        .widget(&Widget::VeBusState, &WidgetQuery::new().instance(257))
+        .unwrap();
+    assert_eq!(
+        spans(&w.state_changes("S")),
+        [
+            (Some("9"), Some(1_776_500_000), Some(1_776_503_600)),
+            (Some("3"), Some(1_776_503_600), Some(1_776_507_200)),
+            (Some("9"), Some(1_776_507_200), None),
+        ]
+    );
+    let data = w.state_data();
+    assert_eq!(data.changes["40"], w.state_changes("S"));
+    assert_eq!(data.unknown["40"][1], "odd"); // the entry as sent
+    assert_eq!(data.unknown["41"], 512);
+    assert!(w.state_changes("ERR").is_empty());
+    assert_eq!(w.unknown_meta["42"], "odd");
+    assert_eq!(w.unknown_enums["41"], 7);
+    assert_eq!(w.enum_name("S", "9"), Some("Inverting"));
+    mock.assert();
 }

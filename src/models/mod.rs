@@ -40,6 +40,6 @@ pub use stats::{
 pub use tokens::{AccessToken, CreateTokenResponse, RevokeData, RevokeResponse, TokensResponse};
 pub use users::{MeResponse, User};
 pub use widgets::{
-    AttributeMeta, GraphPoint, GraphRecords, GraphResponse, StateChange, SummaryAttribute,
-    WidgetRecords, WidgetResponse,
+    AttributeMeta, GraphPoint, GraphRecords, GraphResponse, SecondsAgo, StateChange, StateData,
+    SummaryAttribute, SummaryData, WidgetRecords, WidgetResponse,
 };
