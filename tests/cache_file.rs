@@ -1,7 +1,9 @@
 //! The cache file itself: who may read it, what it never holds, what
-//! happens to a file it cannot use, several processes writing it at once, a
-//! writer killed mid-write, `info` / `purge` / `vacuum`, and the rule that
-//! rows belong to the host and account that fetched them.
+//! happens to a file it cannot use (damaged, newer, another program's, a
+//! migration that fails), several processes writing it at once, a writer
+//! killed mid-write, `info` / `purge` / `vacuum`, the rule that rows belong
+//! to the host and account that fetched them, and a file that cannot be
+//! written (read-only file or folder, full disk).
 //!
 //! Everything runs against mockito servers on loopback and files in a
 //! temporary folder. The multi-process tests run this test binary again as
@@ -13,7 +15,7 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use common::{NOW, TOKEN, TempDir, cached_client, fixture, mock_me, server, stats_body};
 use mockito::{Matcher, Mock, ServerGuard};
@@ -130,6 +132,102 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 fn at(unix: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(unix).expect("valid time")
+}
+
+/// The application id of a vrm cache: `vrmc` in ASCII.
+const VRM_APPLICATION_ID: i32 = 0x7672_6d63;
+/// The first migration, to build files of earlier vrm versions.
+const SCHEMA_1: &str = include_str!("../migrations/0001_initial.sql");
+
+/// A file as it is on disk: its bytes and modification time, and every
+/// name in its folder (so that a `-wal`, `-shm` or `-journal` left next to
+/// it shows).
+#[derive(PartialEq, Eq)]
+struct Snapshot {
+    bytes: Vec<u8>,
+    modified: SystemTime,
+    names: Vec<String>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    /// The length and a checksum of the bytes, not the bytes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fnv = self.bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        f.debug_struct("Snapshot")
+            .field("len", &self.bytes.len())
+            .field("fnv1a", &format_args!("{fnv:016x}"))
+            .field("modified", &self.modified)
+            .field("names", &self.names)
+            .finish()
+    }
+}
+
+fn snapshot(path: &Path) -> Snapshot {
+    let folder = path.parent().expect("a folder");
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .expect("read the folder")
+        .map(|entry| {
+            entry
+                .expect("a folder entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    Snapshot {
+        bytes: std::fs::read(path).expect("read the file"),
+        modified: std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        names,
+    }
+}
+
+/// Set the file's modification time far back, so that any write shows.
+fn age(path: &Path) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000)))
+        .expect("set the mtime");
+}
+
+/// A SQLite file made by "another program": `sql` run on a new database,
+/// in WAL mode when `wal`, then closed (so no `-wal` or `-shm` is left).
+fn sqlite_file(path: &Path, wal: bool, sql: &str) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    if wal {
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+    conn.execute_batch(sql).unwrap();
+}
+
+/// `PRAGMA name` of the file at `path`.
+fn pragma(path: &Path, name: &str) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// The [`CacheError`](vrm::CacheError) message of `result`, checking it
+/// names the file and is one line.
+fn cache_error(result: vrm::Result<Cache>, path: &Path) -> String {
+    let e = result.expect_err("the file was accepted");
+    let Error::Cache(cache_error) = &e else {
+        panic!("expected Error::Cache, got {e:?}");
+    };
+    assert_eq!(cache_error.path.as_deref(), Some(path), "{e}");
+    let text = e.to_string();
+    assert!(text.contains(&path.display().to_string()), "{text}");
+    assert!(!text.contains('\n'), "one line: {text}");
+    cache_error.message.clone()
 }
 
 // ---- 1. permissions ----------------------------------------------------------------
@@ -290,37 +388,34 @@ fn a_corrupt_file_is_refused_and_left_untouched() {
 #[test]
 fn a_file_of_a_newer_schema_is_refused_and_left_untouched() {
     let dir = TempDir::new("newer");
-    for wal in [false, true] {
-        let path = dir.join(if wal {
-            "newer-wal.sqlite"
-        } else {
-            "newer.sqlite"
-        });
-        {
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            if wal {
-                let _: String = conn
-                    .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-                    .unwrap();
-            }
-            conn.execute_batch(
+    // Stamped: a newer vrm's cache. Not stamped: another program's file
+    // (earlier vrm versions wrote versions 1 and 2 only).
+    for (stamped, wal) in [(false, false), (false, true), (true, false), (true, true)] {
+        let path = dir.join(&format!("newer-{stamped}-{wal}.sqlite"));
+        let id = if stamped { VRM_APPLICATION_ID } else { 0 };
+        sqlite_file(
+            &path,
+            wal,
+            &format!(
                 "CREATE TABLE future (x TEXT); INSERT INTO future VALUES ('keep me');
-                 PRAGMA user_version = 99;",
-            )
-            .unwrap();
-        }
-        let before = std::fs::read(&path).unwrap();
-        let e = Cache::open(&path).unwrap_err();
-        assert!(matches!(e, Error::Cache(_)), "{e:?}");
-        let text = e.to_string();
-        assert!(text.contains("version 99"), "{text}");
-        assert!(text.contains(&path.display().to_string()), "{text}");
-        assert!(text.contains("left untouched"), "{text}");
-        assert_eq!(
-            std::fs::read(&path).unwrap(),
-            before,
-            "the file was changed"
+                 PRAGMA user_version = 99; PRAGMA application_id = {id};"
+            ),
         );
+        age(&path);
+        let before = snapshot(&path);
+        let message = cache_error(Cache::open(&path), &path);
+        assert!(message.contains("version 99"), "{message}");
+        assert!(message.contains("left untouched"), "{message}");
+        let what = if stamped {
+            "newer vrm"
+        } else {
+            "not a vrm cache"
+        };
+        assert!(message.contains(what), "{message}");
+        assert_eq!(snapshot(&path), before, "the file was changed");
+        let message = cache_error(Cache::open_read_only(&path), &path);
+        assert!(message.contains(what), "{message}");
+        assert_eq!(snapshot(&path), before, "the file was changed");
         // The newer program still finds its data.
         let conn = rusqlite::Connection::open(&path).unwrap();
         let version: i64 = conn
@@ -330,6 +425,178 @@ fn a_file_of_a_newer_schema_is_refused_and_left_untouched() {
             .query_row("SELECT x FROM future", [], |r| r.get(0))
             .unwrap();
         assert_eq!((version, kept.as_str()), (99, "keep me"));
+    }
+}
+
+#[test]
+fn another_programs_sqlite_file_is_refused_and_left_untouched() {
+    let dir = TempDir::new("foreign");
+    // vrm's version 2 tables but one, as version 2, without the id.
+    let vrm_but_one = format!(
+        "{SCHEMA_1} CREATE TABLE stats_listed (id INTEGER PRIMARY KEY, series, start, end);
+         DROP TABLE diag_history; PRAGMA user_version = 2;"
+    );
+    let cases = [
+        (
+            "tables, no version",
+            "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');",
+        ),
+        (
+            "another application id",
+            "PRAGMA application_id = 1196444487; CREATE TABLE gpkg_contents (t TEXT);
+             INSERT INTO gpkg_contents VALUES ('mine');",
+        ),
+        (
+            "a version without our id",
+            "CREATE TABLE events (t INTEGER); INSERT INTO events VALUES (1);
+             PRAGMA user_version = 7;",
+        ),
+        ("vrm's tables but one", vrm_but_one.as_str()),
+    ];
+    for (case, sql) in cases {
+        for wal in [false, true] {
+            let folder = dir.join(&format!("{}-{wal}", case.replace(' ', "-")));
+            std::fs::create_dir(&folder).unwrap();
+            let path = folder.join("app.db");
+            sqlite_file(&path, wal, sql);
+            age(&path);
+            let before = snapshot(&path);
+            assert_eq!(before.names, ["app.db"], "{case}");
+            for open in [Cache::open, Cache::open_read_only] {
+                let message = cache_error(open(&path), &path);
+                assert!(message.starts_with("not a vrm cache"), "{case}: {message}");
+                assert!(
+                    message.contains("left untouched") && message.contains("--cache"),
+                    "{case}: {message}"
+                );
+                assert!(message.chars().count() <= 200, "{case}: {message}");
+                // Byte for byte, same mtime, and no -wal, -shm or -journal.
+                assert_eq!(snapshot(&path), before, "{case} (wal: {wal}) was changed");
+            }
+        }
+    }
+
+    // A WAL file its program has open (its -wal and -shm exist): read
+    // through them, still refused, still untouched.
+    let path = dir.join("open.db");
+    sqlite_file(&path, true, "CREATE TABLE notes (body TEXT);");
+    let owner = rusqlite::Connection::open(&path).unwrap();
+    owner
+        .execute("INSERT INTO notes VALUES ('in the log')", [])
+        .unwrap();
+    let before = snapshot(&path);
+    assert!(with_suffix(&path, "-wal").exists() && with_suffix(&path, "-shm").exists());
+    let message = cache_error(Cache::open(&path), &path);
+    assert!(message.contains("tables notes"), "{message}");
+    assert_eq!(snapshot(&path), before, "a file in use was changed");
+    let body: String = owner
+        .query_row("SELECT body FROM notes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(body, "in the log");
+}
+
+#[test]
+fn files_of_earlier_vrm_versions_open_and_are_stamped() {
+    for version in [1, 2] {
+        let dir = TempDir::new("earlier");
+        let path = dir.join("cache.sqlite");
+        let server = fill(&path);
+        // As vrm left them before it stamped its files: no application id,
+        // WAL mode, and (version 1) no stats_listed.
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            if version == 1 {
+                conn.execute_batch("DROP TABLE stats_listed; PRAGMA user_version = 1;")
+                    .unwrap();
+            }
+            conn.pragma_update(None, "application_id", 0).unwrap();
+        }
+        assert_eq!(pragma(&path, "application_id"), 0);
+        assert_eq!(pragma(&path, "user_version"), version);
+        if version == 1 {
+            // Read-only, it cannot be upgraded, and is left as it was.
+            age(&path);
+            let before = snapshot(&path);
+            let message = cache_error(Cache::open_read_only(&path), &path);
+            assert!(message.contains("needs an upgrade"), "{message}");
+            assert_eq!(snapshot(&path), before);
+        }
+        let cache = Cache::open(&path).unwrap();
+        assert!(!cache.is_read_only());
+        assert_reads(&server.url(), &cache);
+        drop(cache);
+        assert_eq!(
+            pragma(&path, "application_id"),
+            i64::from(VRM_APPLICATION_ID)
+        );
+        assert_eq!(pragma(&path, "user_version"), 2);
+    }
+}
+
+#[test]
+fn a_new_cache_carries_the_vrm_application_id() {
+    let dir = TempDir::new("stamp");
+    let path = dir.join("cache.sqlite");
+    drop(Cache::open(&path).unwrap());
+    assert_eq!(
+        pragma(&path, "application_id"),
+        i64::from(VRM_APPLICATION_ID)
+    );
+    assert_eq!(pragma(&path, "user_version"), 2);
+    // An empty file (zero bytes, or a database with no schema) is a new cache.
+    for (name, wal) in [
+        ("zero.sqlite", None),
+        ("empty.sqlite", Some(false)),
+        ("empty-wal.sqlite", Some(true)),
+    ] {
+        let path = dir.join(name);
+        match wal {
+            None => std::fs::write(&path, b"").unwrap(),
+            Some(wal) => sqlite_file(&path, wal, "PRAGMA user_version = 0;"),
+        }
+        drop(Cache::open(&path).unwrap());
+        assert_eq!(
+            pragma(&path, "application_id"),
+            i64::from(VRM_APPLICATION_ID),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_migration_leaves_the_file_as_it_was() {
+    let dir = TempDir::new("clash");
+    for wal in [false, true] {
+        let path = dir.join(&format!("clash-{wal}.sqlite"));
+        // A version 1 vrm cache missing one table, and holding a table of
+        // the name migration 2 creates.
+        sqlite_file(
+            &path,
+            wal,
+            &format!(
+                "{SCHEMA_1} DROP TABLE diag_history;
+                 CREATE TABLE stats_listed (mine TEXT); INSERT INTO stats_listed VALUES ('keep me');
+                 PRAGMA user_version = 1; PRAGMA application_id = {VRM_APPLICATION_ID};"
+            ),
+        );
+        age(&path);
+        let before = snapshot(&path);
+        let message = cache_error(Cache::open(&path), &path);
+        assert!(
+            message.contains("migration 0002_listed.sql failed"),
+            "{message}"
+        );
+        assert!(message.contains("stats_listed already exists"), "{message}");
+        assert!(message.contains("left as it was"), "{message}");
+        assert!(!message.contains("CREATE"), "no SQL: {message}");
+        assert!(message.chars().count() <= 200, "{message}");
+        assert_eq!(snapshot(&path), before, "wal {wal}: the file was changed");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let kept: String = conn
+            .query_row("SELECT mine FROM stats_listed", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, "keep me");
+        assert_eq!(pragma(&path, "user_version"), 1);
     }
 }
 
@@ -807,4 +1074,273 @@ fn another_host_or_account_never_reads_the_rows_of_the_first() {
     assert_eq!((stats.source(), stats.requests()), (Source::Cache, 1));
     assert_eq!(stats.point_count() as u64, whole);
     stats_first.assert();
+}
+
+// ---- 9. a cache that cannot be written ----------------------------------------------
+
+const RO_SITE: u64 = 6001;
+const RO_START: i64 = NOW - 20 * DAY;
+const RO_END: i64 = NOW - 10 * DAY;
+
+/// Fill a cache at `path` with stats and an overview of [`RO_SITE`], and
+/// close it; the server whose URL (the API host) the rows belong to.
+fn fill(path: &Path) -> ServerGuard {
+    let mut server = server();
+    let _me = mock_me(&mut server, 22);
+    let stats = stats_mock(&mut server, Some(RO_SITE), 1);
+    let overview = overview_mock(&mut server, RO_SITE, 1);
+    let cache = Cache::open(path).unwrap();
+    let (client, _) = cached_client(&server, &cache);
+    client
+        .site(SiteId(RO_SITE))
+        .stats(&kwh_hours(RO_START, RO_END))
+        .unwrap();
+    client.site(SiteId(RO_SITE)).system_overview().unwrap();
+    stats.assert();
+    overview.assert();
+    server
+}
+
+/// What [`fill`] stored is served offline from `cache`.
+fn assert_reads(url: &str, cache: &Cache) {
+    let offline = Client::builder()
+        .base_url(url)
+        .clock(common::clock())
+        .personal_token(TOKEN)
+        .cache(cache.clone())
+        .cache_mode(CacheMode::Offline)
+        .build()
+        .unwrap();
+    let stats = offline
+        .site(SiteId(RO_SITE))
+        .stats(&kwh_hours(RO_START, RO_END))
+        .unwrap();
+    assert_eq!((stats.source(), stats.requests()), (Source::Cache, 0));
+    assert_eq!(stats.point_count() as u64, kwh_points(RO_END - RO_START));
+    let overview = offline.site(SiteId(RO_SITE)).system_overview().unwrap();
+    assert_eq!(overview.source(), Source::Cache);
+    assert!(cache.info().unwrap().size_bytes > 0);
+}
+
+/// Writes to `cache` fail, saying it is read-only and `why`.
+fn assert_refuses_writes(cache: &Cache, why: &str) {
+    let path = cache.path().expect("a file").display().to_string();
+    for e in [
+        cache.purge(&Purge::all(), at(NOW)).unwrap_err(),
+        cache.vacuum().unwrap_err(),
+    ] {
+        let text = e.to_string();
+        assert!(matches!(e, Error::Cache(_)), "{e:?}");
+        assert!(
+            text.starts_with(&format!("cache {path}: is read-only (")),
+            "{text}"
+        );
+        assert!(text.contains(why), "{text}");
+    }
+}
+
+#[test]
+fn a_cache_opened_read_only_serves_reads_and_writes_nothing() {
+    let dir = TempDir::new("read-only");
+    let path = dir.join("cache.sqlite");
+    let missing = dir.join("missing.sqlite");
+    let message = cache_error(Cache::open_read_only(&missing), &missing);
+    assert!(message.contains("does not exist"), "{message}");
+    assert!(!missing.exists(), "a read-only open created a file");
+
+    let mut server = fill(&path);
+    age(&path);
+    let before = snapshot(&path);
+    let cache = Cache::open_read_only(&path).unwrap();
+    assert!(cache.is_read_only());
+    assert_reads(&server.url(), &cache);
+    assert_refuses_writes(&cache, "opened read-only");
+    // A query the cache cannot answer still gets its answer from VRM; it is
+    // just not kept.
+    let _me = mock_me(&mut server, 22);
+    let stats = stats_mock(&mut server, Some(RO_SITE + 1), 2);
+    let (client, _) = cached_client(&server, &cache);
+    for _ in 0..2 {
+        let fetched = client
+            .site(SiteId(RO_SITE + 1))
+            .stats(&kwh_hours(RO_START, RO_END))
+            .unwrap();
+        assert_eq!(fetched.source(), Source::Network);
+    }
+    stats.assert();
+    drop((client, cache));
+    let after = snapshot(&path);
+    assert_eq!(
+        (after.bytes == before.bytes, after.modified),
+        (true, before.modified),
+        "the file was written"
+    );
+    // SQLite may have left the (empty) write-ahead log it reads through.
+    let wal = with_suffix(&path, "-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
+}
+
+/// A cache whose write-ahead log cannot be created: a folder sits where
+/// SQLite creates `cache.sqlite-wal`. That fails the way a folder without
+/// write permission does (SQLite cannot open the log), for root too, whom
+/// permission bits do not stop.
+#[test]
+fn a_cache_that_cannot_be_written_opens_read_only() {
+    let dir = TempDir::new("no-wal");
+    let path = dir.join("cache.sqlite");
+    let server = fill(&path);
+    std::fs::create_dir(with_suffix(&path, "-wal")).unwrap();
+    age(&path);
+    let before = snapshot(&path);
+    let cache = Cache::open(&path).unwrap();
+    assert!(cache.is_read_only());
+    assert_reads(&server.url(), &cache);
+    assert_refuses_writes(
+        &cache,
+        "the -wal, -shm or -journal file next to it cannot be created",
+    );
+    drop(cache);
+    assert_eq!(snapshot(&path), before, "no byte, mtime or -shm changed");
+
+    // A new cache there cannot be created at all: a clear error, no panic.
+    let new = dir.join("new.sqlite");
+    std::fs::create_dir(with_suffix(&new, "-wal")).unwrap();
+    std::fs::create_dir(with_suffix(&new, "-journal")).unwrap();
+    let message = cache_error(Cache::open(&new), &new);
+    assert!(message.contains("cannot be written"), "{message}");
+    // Nor is a folder a cache.
+    let folder = with_suffix(&new, "-wal");
+    let message = cache_error(Cache::open(&folder), &folder);
+    assert!(message.contains("is a folder"), "{message}");
+}
+
+/// Whether permission bits stop this user from writing (they do not stop
+/// root).
+#[cfg(unix)]
+fn permission_bits_bind(dir: &TempDir) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let probe = dir.join("probe");
+    std::fs::write(&probe, b"x").unwrap();
+    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let bind = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&probe)
+        .is_err();
+    std::fs::remove_file(&probe).unwrap();
+    bind
+}
+
+/// A read-only file in a read-only folder (0444 in 0555). Where permission
+/// bits bind, it opens read-only and nothing changes; as root (who writes
+/// anyway) it opens writable, and only the reads are checked here: the
+/// fallback itself is covered by the tests before and after this one.
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_in_a_read_only_folder_still_serves_reads() {
+    use std::os::unix::fs::PermissionsExt;
+    struct Writable<'a>(&'a Path);
+    impl Drop for Writable<'_> {
+        fn drop(&mut self) {
+            let _ = std::fs::set_permissions(self.0, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    let dir = TempDir::new("chmod");
+    let folder = dir.join("vrm");
+    let path = folder.join("cache.sqlite");
+    let server = fill(&path);
+    age(&path);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let _restore = Writable(&folder);
+    let before = snapshot(&path);
+    let cache = Cache::open(&path).unwrap();
+    assert_reads(&server.url(), &cache);
+    if permission_bits_bind(&dir) {
+        assert!(cache.is_read_only());
+        assert_refuses_writes(&cache, "the file cannot be written");
+        drop(cache);
+        assert_eq!(snapshot(&path), before, "the file or its folder changed");
+    } else {
+        println!("permission bits do not bind this user: the cache opened writable");
+        assert!(!cache.is_read_only());
+    }
+}
+
+/// The cache file a `child_full_disk` process opens.
+const CHILD_FULL: &str = "VRM_CHILD_FULL_CACHE";
+/// The API host its rows belong to.
+const CHILD_URL: &str = "VRM_CHILD_URL";
+
+/// Run as a child by `a_full_disk_still_serves_reads`, where no file may
+/// grow beyond a few KiB.
+#[test]
+fn child_full_disk() {
+    let (Some(path), Ok(url)) = (std::env::var_os(CHILD_FULL), std::env::var(CHILD_URL)) else {
+        return;
+    };
+    let cache = Cache::open(&path).expect("a full disk still opens the cache");
+    println!("{MARK} read-only {}", cache.is_read_only());
+    assert_reads(&url, &cache);
+    println!("{MARK} reads ok");
+    let e = cache.purge(&Purge::all(), at(NOW)).unwrap_err();
+    println!("{MARK} write {e}");
+}
+
+/// A full disk, simulated: the child may not grow any file beyond 4 KiB
+/// (`ulimit -f 8`, RLIMIT_FSIZE, which binds root too), with SIGXFSZ
+/// ignored so that the write fails with EFBIG as it would with ENOSPC. The
+/// write-ahead log index (`-shm`, 32 KiB) cannot be made, so the cache must
+/// read without it.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_still_serves_reads() {
+    let dir = TempDir::new("full");
+    let path = dir.join("cache.sqlite");
+    let server = fill(&path);
+    age(&path);
+    let before = snapshot(&path);
+    assert_eq!(before.names, ["cache.sqlite"]);
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -f 8 && trap '' XFSZ && exec "$0" "$@""#)
+        .arg(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", "child_full_disk", "--nocapture"])
+        .env(CHILD_FULL, &path)
+        .env(CHILD_URL, server.url())
+        .output()
+        .expect("run the child");
+    let text = format!(
+        "{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "child failed ({}):\n{text}",
+        output.status
+    );
+    assert!(text.contains(&format!("{MARK} read-only true")), "{text}");
+    assert!(text.contains(&format!("{MARK} reads ok")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{MARK} write cache {}: is read-only (",
+            path.display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("is the disk full?"), "{text}");
+    let after = snapshot(&path);
+    assert_eq!(
+        (after.bytes == before.bytes, after.modified),
+        (true, before.modified),
+        "the file was written"
+    );
+    // The failed attempt to write may leave an empty log and a stub of
+    // its index; no data went to them.
+    let wal = with_suffix(&path, "-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
+    // The next run with room opens it writable again, and finds it whole.
+    let cache = Cache::open(&path).unwrap();
+    assert!(!cache.is_read_only());
+    assert_reads(&server.url(), &cache);
 }

@@ -29,7 +29,7 @@ pub enum CacheMode {
     PreferCache,
     /// Always ask VRM, and store the answer.
     Refresh,
-    /// Never touch the network; a miss is [`Error::NotCached`].
+    /// Never touch the network; a miss is [`Error::NotCached`](crate::Error::NotCached).
     Offline,
 }
 
@@ -295,7 +295,9 @@ pub(crate) trait Store: Send + Sync + fmt::Debug {
     /// Every account the store holds data of at `host`, in order.
     fn accounts(&self, host: &str) -> Result<Vec<u64>>;
     /// The scope id of (`host`, `user`), remembering that `fingerprint`
-    /// (when given) belongs to `user`.
+    /// (when given) belongs to `user`. A read-only store that does not know
+    /// the account answers a scope that holds no rows: answers then come
+    /// from the network and are not kept.
     fn bind_scope(&self, host: &str, fingerprint: Option<&str>, user: u64) -> Result<i64>;
     /// A stored answer: (fetched_at, body).
     fn response(&self, scope: i64, key: &str) -> Result<Option<(i64, Vec<u8>)>>;

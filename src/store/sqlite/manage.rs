@@ -7,7 +7,7 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior, params};
 use time::OffsetDateTime;
 
-use super::{Cache, CacheKind, from_sql_id, to_sql_id};
+use super::{Cache, CacheKind, from_sql_id, to_sql_id, with_suffix};
 use crate::error::Result;
 use crate::ids::SiteId;
 
@@ -111,11 +111,8 @@ impl Cache {
         drop(conn);
         let wal_bytes = self
             .path()
-            .and_then(|p| {
-                let mut wal = p.as_os_str().to_owned();
-                wal.push("-wal");
-                std::fs::metadata(PathBuf::from(wal)).ok()
-            })
+            .and_then(|p| std::fs::metadata(with_suffix(p, "-wal")).ok())
+            .filter(std::fs::Metadata::is_file)
             .map_or(0, |m| m.len());
         let mut sites: BTreeMap<Option<u64>, Vec<KindRows>> = BTreeMap::new();
         for (site, kind, rows) in counts {
