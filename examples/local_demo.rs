@@ -8,21 +8,12 @@
 //! #   VRM_API_URL=<printed url> cargo run -- --demo --cache /tmp/v.sqlite report 151734 --from -3d --to now
 //! ```
 
-#[path = "../src/bin/vrm/output.rs"]
-#[allow(dead_code)]
-mod output;
-#[path = "../src/bin/vrm/report.rs"]
-#[allow(dead_code)]
-mod report;
-
 use std::f64::consts::PI;
 use std::time::Duration;
 
 use mockito::{Matcher, Server, ServerGuard};
 use time::OffsetDateTime;
 use vrm::{Cache, Client, Interval, StatsQuery, TimeWindow};
-
-use output::Format;
 
 const INSTALLATIONS: &str = include_str!("../tests/fixtures/installations.json");
 const OVERVIEW: &str = include_str!("../tests/fixtures/system_overview.json");
@@ -90,24 +81,47 @@ fn flow(client: &Client) -> vrm::Result<()> {
     for code in ["Pc", "Pb", "Gc", "Bc"] {
         println!("  {code}: {:>8.2} kWh", stats.total(code).unwrap_or(0.0));
     }
-    let tz = first.timezone.as_deref().unwrap_or("UTC");
-    let days =
-        report::local_days(tz, today - 3 * 86_400, today).map_err(vrm::Error::InvalidInput)?;
-    let window = TimeWindow::from_unix(days.start, days.end)?;
+    // The last 3 days, hour by hour, added up per day (UTC): what
+    // `vrm report` does in the site's own time zone.
+    let window = TimeWindow::from_unix(today - 3 * 86_400, today)?;
     let hourly = client
         .site(first.id_site)
         .stats(&StatsQuery::kwh(window, Interval::Hours))?;
-    let report = report::Report::build(&hourly, &days);
     println!(
-        "\nenergy report, last 3 days in {tz} ({}, {} requests):",
+        "\nenergy per day, last 3 days (UTC; {}, {} requests):",
         hourly.source().as_str(),
         hourly.requests()
     );
-    let out = output::Output::local(serde_json::Value::Null, report.table());
-    let out = report.chart().into_iter().fold(out, output::Output::note);
-    let mut stdout = std::io::stdout();
-    out.write(Format::Table, &mut stdout)
-        .map_err(|e| vrm::Error::InvalidInput(e.to_string()))?;
+    const CODES: [&str; 4] = ["Pc", "Pb", "Gc", "Bc"];
+    println!(
+        "  {:<10} {}",
+        "day",
+        CODES.map(|c| format!("{c:>8}")).join("")
+    );
+    for day in 0..3 {
+        let start_ms = (window.start() + day * 86_400) * 1000;
+        let range = start_ms..start_ms + 86_400_000;
+        let date = OffsetDateTime::from_unix_timestamp(start_ms / 1000)
+            .map(|t| t.date().to_string())
+            .unwrap_or_default();
+        let cells: Vec<String> = CODES
+            .iter()
+            .map(|code| {
+                let kwh: f64 = hourly
+                    .series(code)
+                    .map(|s| {
+                        s.points()
+                            .iter()
+                            .filter(|p| range.contains(&p.timestamp_ms))
+                            .filter_map(|p| p.value)
+                            .sum()
+                    })
+                    .unwrap_or(0.0);
+                format!("{kwh:>8.2}")
+            })
+            .collect();
+        println!("  {date:<10} {}", cells.join(""));
+    }
     Ok(())
 }
 

@@ -613,7 +613,7 @@ const CHILD_START: i64 = CHILD_END - CHILD_WINDOWS * CHILD_WINDOW;
 fn spawn_child(test: &str, vars: &[(&str, &str)]) -> Child {
     let mut command = Command::new(std::env::current_exe().expect("the test binary"));
     command
-        .args(["--exact", test, "--nocapture"])
+        .args(["--exact", test, "--nocapture", "--ignored"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -650,6 +650,7 @@ fn rest_of(child: Child, mut out: impl Read) -> (std::process::ExitStatus, Strin
 
 /// Run as a child by `two_processes_write_one_file_at_once`.
 #[test]
+#[ignore = "a helper process of two_processes_write_one_file_at_once, not a test"]
 fn child_writer() {
     let (Some(path), Ok(site)) = (std::env::var_os(CHILD_CACHE), std::env::var(CHILD_SITE)) else {
         return;
@@ -751,6 +752,7 @@ const KILL_REWRITE_SITE: u64 = 5152;
 /// Run as a child by `a_killed_writer_loses_nothing_it_committed`: writes
 /// stats until killed, telling the parent how many points it has committed.
 #[test]
+#[ignore = "a helper process of a_killed_writer_loses_nothing_it_committed, not a test"]
 fn child_killed_writer() {
     let Some(path) = std::env::var_os(CHILD_KILL) else {
         return;
