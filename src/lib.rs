@@ -1,4 +1,88 @@
-#![doc = include_str!("../README.md")]
+//! A blocking, synchronous client for the [Victron Energy VRM API v2]: the
+//! cloud behind Victron solar, battery and inverter systems, with a local
+//! SQLite cache so that repeated and offline queries cost no request.
+//!
+//! One [`Client`], no async runtime: share it between threads (it is
+//! `Clone + Send + Sync`). It never panics on odd data, stays under VRM's
+//! rate limit by itself, retries what is safe to retry, and keeps tokens and
+//! passwords out of every log, error and cache file.
+//!
+//! [Victron Energy VRM API v2]: https://vrm-api-docs.victronenergy.com/
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use vrm::{Cache, Client, Interval, StatsQuery, TimeWindow};
+//!
+//! fn main() -> vrm::Result<()> {
+//!     let vrm = Client::builder()
+//!         .personal_token(std::env::var("VRM_TOKEN").unwrap_or_default())
+//!         .cache(Cache::open_default()?)
+//!         .build()?;
+//!     let sites = vrm.installations()?;
+//!     for site in sites.iter() {
+//!         println!("{} {}", site.id_site, site.name.as_deref().unwrap_or("?"));
+//!     }
+//!     if let Some(site) = sites.first() {
+//!         let week = TimeWindow::last(Duration::from_secs(7 * 86_400), time::OffsetDateTime::now_utc())?;
+//!         let stats = vrm.site(site.id_site).stats(&StatsQuery::kwh(week, Interval::Days))?;
+//!         println!("solar to consumers: {:?} kWh", stats.total("Pc"));
+//!         println!("{} requests, from {}", stats.requests(), stats.source().as_str());
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Every endpoint method returns a [`Fetched<T>`]: the typed value (it
+//! derefs to it), where it came from ([`Source`]) and how many HTTP requests
+//! that call cost.
+//!
+//! # Authentication
+//!
+//! | builder call | sent as | notes |
+//! | --- | --- | --- |
+//! | [`personal_token`](ClientBuilder::personal_token) | `X-Authorization: Token …` | the way to prefer: Victron deprecated bearer logins from June 2026 |
+//! | [`credentials`](ClientBuilder::credentials) (+ [`sms_token`](ClientBuilder::sms_token)) | `Bearer …` from `auth/login` | logs in on first use and once more on a 401 |
+//! | [`demo`](ClientBuilder::demo) | `Bearer …` from `auth/loginAsDemo` | VRM's public demo account |
+//! | [`token`](ClientBuilder::token)`(`[`ApiToken::bearer`]`(t))` | `Bearer t` | a token from an earlier login |
+//!
+//! Credentials are refused over plain `http://` unless the host is loopback.
+//!
+//! # The cache
+//!
+//! Give the builder a [`Cache`] ([`Cache::open`], [`Cache::open_default`],
+//! [`Cache::in_memory`]) and every read goes through it. A cached answer is
+//! the answer: it equals what VRM would say for the same query, whether it
+//! was fetched whole, stitched from chunks or served from the file. Stats
+//! are kept as points, so any part of a fetched window is answered locally
+//! and an overlapping query fetches only what is missing; windows longer
+//! than one request allows are split and stitched. [`CacheMode`] chooses
+//! between preferring the cache, refreshing, and offline (which sends
+//! nothing, ever); [`CachePolicy`] sets the freshness limits. The file
+//! belongs to the host and account that filled it, is readable by its owner
+//! only, and holds no secret.
+//!
+//! # Errors
+//!
+//! One [`Error`] type, with variants a caller acts on: [`Error::Api`] (VRM's
+//! status, `error_code` and `errors`), [`Error::Unauthorized`],
+//! [`Error::TwoFactorRequired`], [`Error::RateLimited`],
+//! [`Error::Transport`] (DNS, connect, TLS, timeout), [`Error::TooLarge`],
+//! [`Error::Decode`], [`Error::InvalidInput`] (refused before any request),
+//! [`Error::Cache`] and [`Error::NotCached`] (offline, not in the cache).
+//! Helpers such as [`Error::is_timeout`] and [`Error::is_not_found`] spare a
+//! `match`.
+//!
+//! # Features
+//!
+//! - `rustls` (default): TLS through rustls, no system OpenSSL needed.
+//! - `cli` (default): the `vrm` command-line program; library users turn it
+//!   off with `default-features = false, features = ["rustls"]` and pull
+//!   none of its dependencies.
+//!
+//! The command-line program's manual and the performance figures are in the
+//! crate's `README.md`; its changes in `CHANGELOG.md`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -14,10 +98,6 @@
         clippy::unimplemented
     )
 )]
-//!
-//! # Features
-//!
-//! - `rustls` (default): TLS through rustls, no system OpenSSL needed.
 
 // The layers, top down: `api` builds calls, the `engine` runs them,
 // `transport` sends requests and `store` keeps answers; `request`,
@@ -59,3 +139,9 @@ pub use resilience::{RateLimit, RetryPolicy};
 pub use store::sqlite::{CacheInfo, KindRows, Purge, SiteRows};
 pub use store::{Cache, CacheKind, CacheMode, CachePolicy, DiagnosticChange};
 pub use window::{Interval, TimeWindow};
+
+/// The README's code, compiled as doctests (the README is not the crate's
+/// documentation, but what it shows must build).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
