@@ -92,47 +92,45 @@ mod write {
         let records = month_records().records;
         bench_support::store_stats(&cache, scope, SiteId(7), &query, MONTH, &records, now())
             .expect("stored");
-        let series: Vec<(i64, Vec<vrm::models::Point>)> =
-            bench_support::with_connection(&cache, |conn| {
-                records
-                    .iter()
-                    .map(|(code, s)| {
-                        let id: i64 = conn
-                            .query_row(
-                                "SELECT id FROM stats_series WHERE site = 7 AND code = ?1",
-                                [code],
-                                |r| r.get(0),
-                            )
-                            .expect("series");
-                        (id, s.points().to_vec())
-                    })
-                    .collect()
-            });
+        let conn = rusqlite::Connection::open(cache.path().expect("a file")).expect("open");
+        let series: Vec<(i64, Vec<vrm::models::Point>)> = {
+            records
+                .iter()
+                .map(|(code, s)| {
+                    let id: i64 = conn
+                        .query_row(
+                            "SELECT id FROM stats_series WHERE site = 7 AND code = ?1",
+                            [code],
+                            |r| r.get(0),
+                        )
+                        .expect("series");
+                    (id, s.points().to_vec())
+                })
+                .collect()
+        };
         bencher.counter(ItemsCount::new(POINTS)).bench_local(|| {
-            bench_support::with_connection(&cache, |conn| {
-                conn.execute_batch("BEGIN IMMEDIATE").unwrap();
-                let mut insert = conn
-                    .prepare_cached(
-                        "INSERT OR REPLACE INTO stats_points (series, t, span_end, value, min, max)
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            let mut insert = conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO stats_points (series, t, span_end, value, min, max)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    )
-                    .unwrap();
-                for (id, points) in &series {
-                    for p in points {
-                        insert
-                            .execute(rusqlite::params![
-                                id,
-                                p.timestamp_ms,
-                                p.timestamp_ms / 1000 + 3600,
-                                p.value,
-                                p.min,
-                                p.max
-                            ])
-                            .unwrap();
-                    }
+                )
+                .unwrap();
+            for (id, points) in &series {
+                for p in points {
+                    insert
+                        .execute(rusqlite::params![
+                            id,
+                            p.timestamp_ms,
+                            p.timestamp_ms / 1000 + 3600,
+                            p.value,
+                            p.min,
+                            p.max
+                        ])
+                        .unwrap();
                 }
-                conn.execute_batch("COMMIT").unwrap();
-            });
+            }
+            conn.execute_batch("COMMIT").unwrap();
         });
     }
 }
@@ -169,7 +167,7 @@ mod hit {
 
     /// Baseline: one bare `SELECT` of the same rows through rusqlite (the
     /// series' unique index, then the points' primary key: no sort), on
-    /// the cache's own connection, into a `Vec` of (t, value, min, max).
+    /// a connection of its own to the cache file, into a `Vec` of (t, value, min, max).
     #[divan::bench]
     fn bare_select(bencher: Bencher<'_, '_>) {
         let dir = TempDir::new("hit-bare");
@@ -181,36 +179,35 @@ mod hit {
             .stats(&common::month_query())
             .expect("first fetch");
         // The scope the client's account got (the only one in this file).
-        let scope: i64 = bench_support::with_connection(&cache, |conn| {
-            conn.query_row("SELECT id FROM scopes", [], |r| r.get(0))
-                .unwrap()
-        });
+        // A connection of its own to the same file (WAL: the same data).
+        let conn = rusqlite::Connection::open(cache.path().expect("a file")).expect("open");
+        let scope: i64 = conn
+            .query_row("SELECT id FROM scopes", [], |r| r.get(0))
+            .unwrap();
         let select = || {
-            bench_support::with_connection(&cache, |conn| {
-                let mut stmt = conn
-                    .prepare_cached(
-                        "SELECT p.t, p.value, p.min, p.max
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT p.t, p.value, p.min, p.max
                          FROM stats_series s JOIN stats_points p ON p.series = s.id
                          WHERE s.scope = ?1 AND s.site = ?2 AND s.type = 'custom'
                            AND s.interval = 'hours' AND s.grid = '' AND s.instance = -1
                            AND p.t >= ?3 AND p.t < ?4",
-                    )
-                    .unwrap();
-                stmt.query_map(
-                    rusqlite::params![scope, 7, MONTH.0 * 1000, MONTH.1 * 1000],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, Option<f64>>(1)?,
-                            r.get::<_, Option<f64>>(2)?,
-                            r.get::<_, Option<f64>>(3)?,
-                        ))
-                    },
                 )
-                .unwrap()
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .unwrap()
-            })
+                .unwrap();
+            stmt.query_map(
+                rusqlite::params![scope, 7, MONTH.0 * 1000, MONTH.1 * 1000],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<f64>>(1)?,
+                        r.get::<_, Option<f64>>(2)?,
+                        r.get::<_, Option<f64>>(3)?,
+                    ))
+                },
+            )
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
         };
         assert_eq!(select().len(), POINTS);
         bencher.counter(ItemsCount::new(POINTS)).bench_local(select);

@@ -1,7 +1,9 @@
-//! Thin hooks for the benches in `benches/`: the cache's stats store, which
-//! is internal, and its connection, for bare-SQLite baselines.
+//! Thin hooks for the benches and tests of this crate: the cache's stats
+//! store and the answers' wire types, which are internal.
 //!
-//! Not part of the API: hidden from the docs, no stability promise.
+//! Not part of the API: behind the private feature `internals`, which only
+//! this crate's own tests and benches turn on; no stability promise, and no
+//! type of a dependency (rusqlite) in it.
 
 use std::collections::BTreeMap;
 
@@ -52,12 +54,6 @@ pub fn store_stats(
         fresh: secs(policy.freshness_of(CacheKind::Stats)),
     };
     cache.store_stats(&key, chunk, records, freshness, Replace::All)
-}
-
-/// Run `f` on the cache's own SQLite connection (for baselines that query
-/// the same file, page cache and lock as the cache does).
-pub fn with_connection<R>(cache: &Cache, f: impl FnOnce(&rusqlite::Connection) -> R) -> R {
-    f(&cache.conn())
 }
 
 /// Add a diagnostics snapshot to the cache's history, as

@@ -105,6 +105,7 @@
 // Nothing imports a module above it.
 pub mod api;
 mod auth;
+#[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod bench_support;
 pub mod catalog;
