@@ -22,7 +22,7 @@ pub fn scope(cache: &Cache) -> Result<i64> {
 }
 
 /// Store one fetched chunk `[start, end)` of `query` for `site`, as
-/// [`Site::stats`](crate::Site::stats) does with each chunk it receives:
+/// [`SiteApi::stats`](crate::SiteApi::stats) does with each chunk it receives:
 /// points and range in one transaction, `now` (unix s) as the fetch time,
 /// the default [`CachePolicy`].
 ///
@@ -57,7 +57,7 @@ pub fn store_stats(
 }
 
 /// Add a diagnostics snapshot to the cache's history, as
-/// [`Site::diagnostics`](crate::Site::diagnostics) does with each answer
+/// [`SiteApi::diagnostics`](crate::SiteApi::diagnostics) does with each answer
 /// (a row per changed value; history older than `retention` trimmed at most
 /// hourly). Returns the rows written.
 ///

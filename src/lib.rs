@@ -103,14 +103,14 @@
 // `transport` sends requests and `store` keeps answers; `request`,
 // `decode`, `models`, `window`, `error` and `clock` are shared below.
 // Nothing imports a module above it.
-pub mod api;
+mod api;
 mod auth;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod bench_support;
 pub mod catalog;
 mod client;
-pub mod clock;
+mod clock;
 mod decode;
 mod engine;
 mod error;
@@ -123,8 +123,8 @@ mod store;
 mod transport;
 mod window;
 
-pub use api::installations::{DownloadData, DownloadFormat, Site};
-pub use api::stats::{OverallStatsQuery, StatsKind, StatsQuery};
+pub use api::installations::{DownloadData, DownloadFormat, SiteApi};
+pub use api::stats::{OverallStatsQuery, Progress, StatsKind, StatsQuery};
 pub use api::users::{Revoke, UserApi};
 pub use api::widgets::{GraphQuery, Widget, WidgetKind, WidgetQuery};
 pub use auth::{ApiToken, TokenKind};

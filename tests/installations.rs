@@ -11,6 +11,7 @@ use mockito::Matcher;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use vrm::models::GpsDownloadResponse;
+use vrm::models::Tag;
 use vrm::{DownloadData, DownloadFormat, Error, SiteId, Source, TimeWindow};
 
 const SITE: SiteId = SiteId(151_734);
@@ -263,17 +264,17 @@ fn tags_grouped_by_source() {
     let (client, _) = common::client(&server);
     let tags = client.site(SITE).tags().unwrap();
     assert_eq!(tags.requests(), 1);
-    assert_eq!(tags.tags.len(), 5);
-    assert_eq!(tags.names_from("predefined"), ["No alarm"]);
-    assert_eq!(tags.names_from("group"), ["foo"]);
-    assert_eq!(tags.names_from("team"), ["bar"]);
-    assert_eq!(tags.names_from("user"), ["baz", "demo"]);
-    let grouped = tags.by_source();
+    assert_eq!(tags.len(), 5);
+    assert_eq!(Tag::names_from(&tags, "predefined"), ["No alarm"]);
+    assert_eq!(Tag::names_from(&tags, "group"), ["foo"]);
+    assert_eq!(Tag::names_from(&tags, "team"), ["bar"]);
+    assert_eq!(Tag::names_from(&tags, "user"), ["baz", "demo"]);
+    let grouped = Tag::by_source(&tags);
     assert_eq!(
         grouped.keys().copied().collect::<Vec<_>>(),
         ["group", "predefined", "team", "user"]
     );
-    assert!(tags.tags.iter().all(|t| t.id_tag.is_none()));
+    assert!(tags.iter().all(|t| t.id_tag.is_none()));
     mock.assert();
 }
 
@@ -298,15 +299,15 @@ fn tags_quirks_list_of_objects_and_false() {
         .create();
     let (client, _) = common::client(&server);
     let tags = client.site(SiteId(1)).tags().unwrap();
-    assert_eq!(tags.tags.len(), 2);
-    let ok = &tags.tags[0];
+    assert_eq!(tags.len(), 2);
+    let ok = &tags[0];
     assert_eq!(ok.id_tag, Some(41));
     assert_eq!(ok.name, "ok");
     assert_eq!(ok.automatic, Some(true));
     assert_eq!(ok.source, None);
     assert_eq!(ok.extra.get("color"), Some(&Value::from("red")));
-    assert_eq!(tags.tags[1].name, "plain");
-    assert!(client.site(SiteId(2)).tags().unwrap().tags.is_empty());
+    assert_eq!(tags[1].name, "plain");
+    assert!(client.site(SiteId(2)).tags().unwrap().is_empty());
     list.assert();
     none.assert();
 }

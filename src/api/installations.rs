@@ -12,7 +12,7 @@ use crate::fetched::Fetched;
 use crate::ids::SiteId;
 use crate::models::{
     DataDownloadResponse, DiagnosticRecord, DiagnosticsResponse, GpsDownloadResponse, GraphRecords,
-    GraphResponse, OverallStats, OverallStatsResponse, SystemOverview, SystemOverviewResponse,
+    GraphResponse, OverallStats, OverallStatsResponse, SystemOverview, SystemOverviewResponse, Tag,
     TagsResponse, WidgetRecords, WidgetResponse,
 };
 use crate::request::Request;
@@ -22,7 +22,7 @@ use crate::window::TimeWindow;
 
 /// The endpoints of one installation. Get it with [`Client::site`].
 #[derive(Debug, Clone)]
-pub struct Site<'c> {
+pub struct SiteApi<'c> {
     client: &'c Client,
     id: SiteId,
 }
@@ -69,12 +69,12 @@ impl DownloadData {
 
 impl Client {
     /// The endpoints of installation `id`.
-    pub fn site(&self, id: SiteId) -> Site<'_> {
-        Site { client: self, id }
+    pub fn site(&self, id: SiteId) -> SiteApi<'_> {
+        SiteApi { client: self, id }
     }
 }
 
-impl Site<'_> {
+impl SiteApi<'_> {
     /// The installation's id.
     pub fn id(&self) -> SiteId {
         self.id
@@ -157,12 +157,15 @@ impl Site<'_> {
     ///
     /// # Errors
     /// Transport, API and decode errors.
-    pub fn tags(&self) -> Result<Fetched<TagsResponse>> {
+    pub fn tags(&self) -> Result<Fetched<Vec<Tag>>> {
         let request = Request::get(
             "installations/{idSite}/tags",
             format!("installations/{}/tags", self.id),
         );
-        self.client.call_json(request, self.keep(CacheKind::Tags))
+        Ok(self
+            .client
+            .call_json::<TagsResponse>(request, self.keep(CacheKind::Tags))?
+            .map(|r| r.tags))
     }
 
     /// GPS tracks over `window`.
@@ -303,7 +306,7 @@ fn looks_like_html(text: &str) -> bool {
     head.starts_with("<!doctype html") || head.starts_with("<html")
 }
 
-impl Site<'_> {
+impl SiteApi<'_> {
     /// Every diagnostics value that changed in `window`, from the history
     /// the cache kept of earlier [`diagnostics`](Self::diagnostics) calls
     /// (a row per change, within the retention limit). Makes no request

@@ -1,6 +1,6 @@
 //! Statistics: `installations/{idSite}/stats` and `…/overallstats`.
 
-use crate::api::installations::Site;
+use crate::api::installations::SiteApi;
 use crate::engine::{Call, StatsCall};
 use crate::error::{Error, Result};
 use crate::fetched::Fetched;
@@ -234,7 +234,7 @@ impl OverallStatsQuery {
 /// Called after each request of a stats fetch with (done, total).
 pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
 
-impl Site<'_> {
+impl SiteApi<'_> {
     /// Energy readings over a window, in buckets.
     ///
     /// `GET /installations/{idSite}/stats?type&attributeCodes[]&interval&start&end&show_instance`

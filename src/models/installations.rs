@@ -167,21 +167,20 @@ pub struct TagsResponse {
     pub tags: Vec<Tag>,
 }
 
-impl TagsResponse {
-    /// The tags' names for one source (`"user"`, `"team"`, `"group"`,
+impl Tag {
+    /// The names of `tags` from one source (`"user"`, `"team"`, `"group"`,
     /// `"predefined"`).
-    pub fn names_from(&self, source: &str) -> Vec<&str> {
-        self.tags
-            .iter()
+    pub fn names_from<'a>(tags: &'a [Tag], source: &str) -> Vec<&'a str> {
+        tags.iter()
             .filter(|t| t.source.as_deref() == Some(source))
             .map(|t| t.name.as_str())
             .collect()
     }
 
-    /// The tags' names grouped by source, as VRM sends them.
-    pub fn by_source(&self) -> BTreeMap<&str, Vec<&str>> {
+    /// The names of `tags` grouped by source, as VRM sends them.
+    pub fn by_source(tags: &[Tag]) -> BTreeMap<&str, Vec<&str>> {
         let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for tag in &self.tags {
+        for tag in tags {
             out.entry(tag.source.as_deref().unwrap_or(""))
                 .or_default()
                 .push(tag.name.as_str());
@@ -664,9 +663,9 @@ mod tests {
         let r: TagsResponse =
             serde_json::from_str(include_str!("../../tests/fixtures/tags.json")).unwrap();
         assert_eq!(r.tags.len(), 5);
-        assert_eq!(r.names_from("predefined"), ["No alarm"]);
-        assert_eq!(r.names_from("user"), ["baz", "demo"]);
-        let grouped = r.by_source();
+        assert_eq!(Tag::names_from(&r.tags, "predefined"), ["No alarm"]);
+        assert_eq!(Tag::names_from(&r.tags, "user"), ["baz", "demo"]);
+        let grouped = Tag::by_source(&r.tags);
         assert_eq!(grouped["team"], ["bar"]);
         assert_eq!(grouped["group"], ["foo"]);
 
@@ -692,7 +691,7 @@ mod tests {
             .unwrap(),
         )
         .unwrap();
-        assert_eq!(back.names_from("user"), ["a"]);
+        assert_eq!(Tag::names_from(&back.tags, "user"), ["a"]);
         assert!(serde_json::from_str::<TagsResponse>(r#"{"success":false,"errors":"x"}"#).is_err());
     }
 }

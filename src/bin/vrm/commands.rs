@@ -488,13 +488,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             let client = client(cli, false)?;
             let tags = client.site(site).tags()?;
             let mut table = Table::new(["source", "tag"]);
-            for (source, names) in tags.by_source() {
+            for (source, names) in vrm::models::Tag::by_source(&tags) {
                 for name in names {
                     table.push(vec![source.to_owned(), name.to_owned()]);
                 }
             }
             emit(
-                &Output::from(&tags, to_json(tags.value()), table),
+                &Output::from(&tags, json!({ "tags": tags.value() }), table),
                 format_of(cli, o),
                 out,
             )
