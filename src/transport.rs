@@ -4,10 +4,45 @@
 //! Logs name the method, the path template, the status, the byte count and
 //! the duration — never a header, a query string or a body.
 
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result, TransportError, TransportKind};
 use crate::request::{Method, Request};
+
+/// Reads a 2xx body as it arrives (a decoder that needs no copy of it).
+pub(crate) type Stream<'a> = &'a mut dyn FnMut(&mut dyn Read) -> Result<()>;
+
+/// A body reader that remembers why reading failed, so that a body over
+/// the limit or a broken connection is not taken for bad JSON.
+struct Watched<R> {
+    inner: R,
+    read: u64,
+    failure: Option<ureq::Error>,
+}
+
+impl<R: Read> Read for Watched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.read += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                let kind = e.kind();
+                let text = e.to_string();
+                self.failure = Some(match e.into_inner() {
+                    Some(inner) => match inner.downcast::<ureq::Error>() {
+                        Ok(ureq_error) => *ureq_error,
+                        Err(other) => ureq::Error::Io(std::io::Error::new(kind, other)),
+                    },
+                    None => ureq::Error::Io(std::io::Error::new(kind, text.clone())),
+                });
+                Err(std::io::Error::new(kind, text))
+            }
+        }
+    }
+}
 
 /// What came back: status, `Retry-After` and the raw body.
 #[derive(Debug)]
@@ -54,7 +89,14 @@ impl Transport {
     }
 
     /// Send one request. `authorization` is the `X-Authorization` value.
-    pub(crate) fn send(&self, request: &Request, authorization: Option<&str>) -> Result<Response> {
+    /// A 2xx body goes to `stream` as it arrives, when one is given (the
+    /// answer's `body` is then empty); any other body is read whole.
+    pub(crate) fn send(
+        &self,
+        request: &Request,
+        authorization: Option<&str>,
+        stream: Option<Stream<'_>>,
+    ) -> Result<Response> {
         let url = format!("{}{}", self.base_url, request.target());
         let started = Instant::now();
         let result = match request.method {
@@ -84,6 +126,43 @@ impl Transport {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        if let (Some(stream), 200..=299) = (stream, status) {
+            let mut reader = Watched {
+                inner: response
+                    .body_mut()
+                    .with_config()
+                    .limit(self.max_body_bytes)
+                    .reader(),
+                read: 0,
+                failure: None,
+            };
+            let outcome = stream(&mut reader);
+            log::debug!(
+                "{} {} -> {} ({} bytes, {} ms)",
+                request.method.as_str(),
+                request.template,
+                status,
+                reader.read,
+                started.elapsed().as_millis()
+            );
+            // What the body's reading failed on comes first: the decoder
+            // only saw an I/O error.
+            match reader.failure.take() {
+                Some(ureq::Error::BodyExceedsLimit(_)) => {
+                    return Err(Error::TooLarge {
+                        endpoint: request.template,
+                        limit: self.max_body_bytes,
+                    });
+                }
+                Some(other) => return Err(transport_error(request, other)),
+                None => outcome?,
+            }
+            return Ok(Response {
+                status,
+                retry_after,
+                body: Vec::new(),
+            });
+        }
         let body = response
             .body_mut()
             .with_config()

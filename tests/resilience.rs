@@ -321,3 +321,55 @@ fn an_answer_over_the_limit_is_too_large_and_not_retried() {
     assert!(clock.sleeps().is_empty());
     big.assert();
 }
+
+#[test]
+fn a_stats_answer_over_the_limit_is_too_large_while_it_streams() {
+    let mut server = server();
+    let _me = server.mock("GET", "/users/me").with_body(ME).create();
+    let points: Vec<String> = (0..2000i64)
+        .map(|i| format!("[{},{}.5]", (1_700_000_000 + i * 3600) * 1000, i))
+        .collect();
+    let big = server
+        .mock("GET", "/installations/7/stats")
+        .match_query(mockito::Matcher::Any)
+        .with_body(format!(
+            r#"{{"success":true,"records":{{"Pc":[{}]}}}}"#,
+            points.join(",")
+        ))
+        .expect(1)
+        .create();
+    let clock = clock();
+    let client = builder(&server, &clock)
+        .personal_token("t")
+        .max_body_bytes(4096)
+        .build()
+        .unwrap();
+    let window = vrm::TimeWindow::from_unix(1_700_000_000, 1_700_000_000 + 86_400).unwrap();
+    let err = client
+        .site(vrm::SiteId(7))
+        .stats(&vrm::StatsQuery::kwh(window, vrm::Interval::Hours))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { limit: 4096, .. }),
+        "{err:?}"
+    );
+    assert!(clock.sleeps().is_empty());
+    big.assert();
+
+    // A success:false body with status 200 is VRM's error, streamed too.
+    let mut server = common::server();
+    let _refused = server
+        .mock("GET", "/installations/7/stats")
+        .match_query(mockito::Matcher::Any)
+        .with_body(r#"{"success":false,"error_code":"no_data","errors":["Site has no stats for this period."]}"#)
+        .create();
+    let (client, _) = common::client(&server);
+    let err = client
+        .site(vrm::SiteId(7))
+        .stats(&vrm::StatsQuery::kwh(window, vrm::Interval::Hours))
+        .unwrap_err();
+    assert_eq!(
+        err.api_error().and_then(|e| e.error_code.as_deref()),
+        Some("no_data")
+    );
+}

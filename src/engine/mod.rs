@@ -12,6 +12,7 @@ mod resource;
 mod session;
 mod stats;
 
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -30,7 +31,7 @@ use crate::ids::UserId;
 use crate::request::Request;
 use crate::resilience::{RateLimiter, RetryPolicy, parse_retry_after};
 use crate::store::{Cache, CacheMode, CachePolicy, Store};
-use crate::transport::Transport;
+use crate::transport::{Stream, Transport};
 
 use session::Session;
 
@@ -115,8 +116,7 @@ impl Engine {
             let parts = resource.split(resource.whole());
             resource.planned(parts.len());
             for part in parts {
-                let body = self.send(call, &resource.request(part))?;
-                resource.absorb(None, part, body)?;
+                self.fetch_part(call, &mut resource, None, part)?;
             }
             self.follow_up(call, &mut resource, None)?;
             return self.answer(call, resource, Source::Network);
@@ -153,8 +153,8 @@ impl Engine {
         let parts: Vec<Part> = wanted.iter().flat_map(|&p| resource.split(p)).collect();
         resource.planned(parts.len());
         for part in parts {
-            match self.send(call, &resource.request(part)) {
-                Ok(body) => resource.absorb(Some(&ctx), part, body)?,
+            match self.fetch_part(call, &mut resource, Some(&ctx), part) {
+                Ok(()) => {}
                 Err(e) if e.is_network() && stale_allowed => {
                     log::warn!("vrm failed ({e}); answering from the cache");
                     return self.answer(call, resource, Source::Stale);
@@ -183,8 +183,7 @@ impl Engine {
             return Ok(());
         }
         while let Some(part) = resource.follow_up() {
-            let body = self.send(call, &resource.request(part))?;
-            resource.absorb(ctx, part, body)?;
+            self.fetch_part(call, resource, ctx, part)?;
         }
         Ok(())
     }
@@ -282,7 +281,35 @@ impl Engine {
     /// with auth, retries and re-login. Returns the body of its 2xx
     /// answer; every request sent is counted in `call`.
     pub(crate) fn send(&self, call: &mut Call, request: &Request) -> Result<Vec<u8>> {
-        self.send_with(call, request, None)
+        self.send_with(call, request, None, None)
+    }
+
+    /// [`send`](Self::send), its 2xx body read by `stream` as it arrives.
+    pub(crate) fn send_streamed(
+        &self,
+        call: &mut Call,
+        request: &Request,
+        stream: Stream<'_>,
+    ) -> Result<()> {
+        self.send_with(call, request, None, Some(stream)).map(drop)
+    }
+
+    /// Send the request of `part` and hand its answer to `resource`.
+    fn fetch_part<R: Resource>(
+        &self,
+        call: &mut Call,
+        resource: &mut R,
+        ctx: Option<&StoreCtx<'_>>,
+        part: Part,
+    ) -> Result<()> {
+        let request = resource.request(part);
+        if resource.streams() {
+            let mut read = |reader: &mut dyn Read| resource.absorb_stream(ctx, part, reader);
+            self.send_streamed(call, &request, &mut read)
+        } else {
+            let body = self.send(call, &request)?;
+            resource.absorb(ctx, part, body)
+        }
     }
 
     /// [`send`](Self::send) authorized by `token` (a logout of that token).
@@ -292,7 +319,7 @@ impl Engine {
         request: &Request,
         token: &ApiToken,
     ) -> Result<Vec<u8>> {
-        self.send_with(call, request, Some(token))
+        self.send_with(call, request, Some(token), None)
     }
 
     fn send_with(
@@ -300,6 +327,7 @@ impl Engine {
         call: &mut Call,
         request: &Request,
         token: Option<&ApiToken>,
+        mut stream: Option<Stream<'_>>,
     ) -> Result<Vec<u8>> {
         if self.mode == CacheMode::Offline {
             return Err(Error::NotCached(format!(
@@ -320,7 +348,8 @@ impl Engine {
             } else {
                 (None, 0)
             };
-            let outcome = self.exchange(call, request, authorization.as_deref());
+            let stream = stream.as_mut().map(|s| &mut **s as Stream<'_>);
+            let outcome = self.exchange(call, request, authorization.as_deref(), stream);
             let retry_wait = match outcome {
                 Err(Error::Transport(e)) => {
                     if !request.is_read() || retries >= self.retry.max_retries {
@@ -412,6 +441,7 @@ impl Engine {
         call: &mut Call,
         request: &Request,
         authorization: Option<&str>,
+        stream: Option<Stream<'_>>,
     ) -> Result<crate::transport::Response> {
         if let Some(limiter) = &self.limiter {
             let wait = limiter
@@ -426,6 +456,6 @@ impl Engine {
         call.started.get_or_insert_with(|| self.now());
         call.requests = call.requests.saturating_add(1);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        self.transport.send(request, authorization)
+        self.transport.send(request, authorization, stream)
     }
 }

@@ -50,6 +50,30 @@ pub(crate) trait Resource {
     /// network's answer is the answer.
     fn absorb(&mut self, ctx: Option<&StoreCtx<'_>>, part: Part, body: Vec<u8>) -> Result<()>;
 
+    /// Whether answers are read as they arrive ([`absorb_stream`](Self::absorb_stream))
+    /// rather than whole: for big answers kept as decoded data, not as bytes.
+    fn streams(&self) -> bool {
+        false
+    }
+
+    /// Take in the answer to `part` from `reader`, as it arrives.
+    fn absorb_stream(
+        &mut self,
+        ctx: Option<&StoreCtx<'_>>,
+        part: Part,
+        reader: &mut dyn std::io::Read,
+    ) -> Result<()> {
+        let mut body = Vec::new();
+        reader.read_to_end(&mut body).map_err(|e| {
+            crate::error::Error::Transport(crate::error::TransportError::new(
+                crate::error::TransportKind::Connect,
+                format!("reading the answer: {e}"),
+                None,
+            ))
+        })?;
+        self.absorb(ctx, part, body)
+    }
+
     /// One more part to fetch once the planned ones are in, if any.
     fn follow_up(&mut self) -> Option<Part> {
         None

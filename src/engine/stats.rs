@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::decode::decode;
+use crate::decode::{decode, decode_stream};
 use crate::error::Result;
 use crate::models::{Point, Series, Stats, StatsResponse, Total};
 use crate::request::Request;
@@ -44,8 +44,9 @@ type SeriesId = (String, Option<u32>);
 /// What is known of one series in the window.
 #[derive(Debug, Default, Clone)]
 struct Known {
-    /// Points by bucket start (ms), inside listed parts only.
-    points: BTreeMap<i64, Point>,
+    /// Points in order of bucket start, one per start, inside listed parts
+    /// only.
+    points: Vec<Point>,
     /// Where VRM listed the series, sorted and merged (unix s).
     listed: Vec<(i64, i64)>,
 }
@@ -54,7 +55,8 @@ impl Known {
     /// Forget `[start, end)`: its points and listed part.
     fn clear(&mut self, (start, end): Part) {
         let (a, b) = (start.saturating_mul(1000), end.saturating_mul(1000));
-        self.points.retain(|&t, _| t < a || t >= b);
+        self.points
+            .retain(|p| p.timestamp_ms < a || p.timestamp_ms >= b);
         let mut kept = Vec::with_capacity(self.listed.len() + 1);
         for &(s, e) in &self.listed {
             if s < start {
@@ -68,10 +70,24 @@ impl Known {
     }
 
     /// Add `[start, end)` as listed, with `points` inside it.
-    fn list(&mut self, part: Part, points: Vec<Point>) {
+    fn list(&mut self, part: Part, mut points: Vec<Point>) {
         self.clear(part);
+        // A time sent twice keeps its last value, as the store does.
+        points.sort_by_key(|p| p.timestamp_ms);
+        let mut kept: Vec<Point> = Vec::with_capacity(points.len());
         for p in points {
-            self.points.insert(p.timestamp_ms, p);
+            match kept.last_mut() {
+                Some(last) if last.timestamp_ms == p.timestamp_ms => *last = p,
+                _ => kept.push(p),
+            }
+        }
+        let in_order = match (self.points.last(), kept.first()) {
+            (Some(a), Some(b)) => a.timestamp_ms < b.timestamp_ms,
+            _ => true,
+        };
+        self.points.extend(kept);
+        if !in_order {
+            self.points.sort_by_key(|p| p.timestamp_ms);
         }
         self.listed.push(part);
         self.listed.sort_unstable();
@@ -175,29 +191,26 @@ impl<'a> StatsCall<'a> {
     /// The series of `records` with their points inside `part`.
     fn listed_in(
         &self,
-        records: &BTreeMap<String, Series>,
+        records: BTreeMap<String, Series>,
         part: Part,
     ) -> Vec<(SeriesId, Vec<Point>)> {
         let (a, b) = (part.0.saturating_mul(1000), part.1.saturating_mul(1000));
-        let inside = |points: &[Point]| -> Vec<Point> {
+        let inside = |mut points: Vec<Point>| -> Vec<Point> {
+            points.retain(|p| p.timestamp_ms >= a && p.timestamp_ms < b);
             points
-                .iter()
-                .filter(|p| p.timestamp_ms >= a && p.timestamp_ms < b)
-                .copied()
-                .collect()
         };
         let mut out = Vec::new();
         for (code, series) in records {
-            if !self.wants(code) {
+            if !self.wants(&code) {
                 continue;
             }
             match series {
                 Series::Points(points) if !self.per_instance => {
-                    out.push(((code.clone(), None), inside(points)));
+                    out.push(((code, None), inside(points)));
                 }
                 Series::PerInstance(map) if self.per_instance => {
                     for (instance, points) in map {
-                        out.push(((code.clone(), Some(*instance)), inside(points)));
+                        out.push(((code.clone(), Some(instance)), inside(points)));
                     }
                 }
                 // The other shape has nothing to file under this query.
@@ -219,7 +232,7 @@ impl<'a> StatsCall<'a> {
     fn nonzero(known: &Known) -> Vec<i64> {
         known
             .points
-            .values()
+            .iter()
             .filter(|p| p.value != Some(0.0))
             .map(|p| p.timestamp_ms.div_euclid(1000))
             .collect()
@@ -281,13 +294,13 @@ impl<'a> StatsCall<'a> {
         (count, part)
     }
 
-    fn answer_totals(&self, series: &BTreeMap<String, Series>) -> Stats {
+    fn answer_totals(&self, series: BTreeMap<String, Series>) -> Stats {
         let mut totals = BTreeMap::new();
         let mut instance_totals = BTreeMap::new();
         let mut minimums = BTreeMap::new();
         let mut maximums = BTreeMap::new();
         let vrm = self.vrm_totals.as_ref().filter(|_| !self.stitched);
-        for (code, s) in series {
+        for (code, s) in &series {
             let averaged = s.iter().any(|(_, p)| p.min.is_some() || p.max.is_some());
             let vrm_total = vrm.and_then(|t| t.get(code));
             match s {
@@ -333,12 +346,56 @@ impl<'a> StatsCall<'a> {
             totals.insert("kwh".to_owned(), all);
         }
         Stats {
-            series: series.clone(),
+            series,
             totals,
             instance_totals,
             minimums,
             maximums,
         }
+    }
+
+    /// Keep one part's answer: in the store (a failure is logged) and in
+    /// what this call knows.
+    fn take_in(
+        &mut self,
+        ctx: Option<&StoreCtx<'_>>,
+        part: Part,
+        response: StatsResponse,
+    ) -> Result<()> {
+        let replace = if self.resolving.take() == Some(part) {
+            self.stitched = true;
+            Replace::Listed
+        } else {
+            Replace::All
+        };
+        if let Some(ctx) = ctx {
+            let key = self.key(ctx.scope);
+            if let Err(e) =
+                ctx.store
+                    .store_stats(&key, part, &response.records, Self::freshness(ctx), replace)
+            {
+                log::warn!("could not cache stats of site {}: {e}", self.site);
+            }
+        }
+        let StatsResponse { records, totals } = response;
+        let listed = self.listed_in(records, part);
+        if replace == Replace::All {
+            for known in self.known.values_mut() {
+                known.clear(part);
+            }
+        }
+        for (id, points) in listed {
+            self.known.entry(id).or_default().list(part, points);
+        }
+        if part == self.window && !self.stitched {
+            self.vrm_totals = Some(totals);
+        } else {
+            self.stitched = true;
+        }
+        self.done += 1;
+        let planned = self.planned.max(self.done);
+        (self.progress)(self.done, planned);
+        Ok(())
     }
 }
 
@@ -375,7 +432,7 @@ impl Resource for StatsCall<'_> {
         {
             let known = self.known.entry((code, instance)).or_default();
             known.listed = listed;
-            known.points = points.into_iter().map(|p| (p.timestamp_ms, p)).collect();
+            known.points = points;
         }
         self.stitched = !self.known.is_empty() || coverage.missing != [self.window];
         self.oldest = coverage.oldest;
@@ -389,43 +446,25 @@ impl Resource for StatsCall<'_> {
         (self.request_for)(part)
     }
 
+    fn streams(&self) -> bool {
+        true
+    }
+
+    fn absorb_stream(
+        &mut self,
+        ctx: Option<&StoreCtx<'_>>,
+        part: Part,
+        reader: &mut dyn std::io::Read,
+    ) -> Result<()> {
+        // Decoded as it arrives: the points, never a copy of the body too.
+        let response = decode_stream::<StatsResponse>(&self.request(part), reader)?;
+        self.take_in(ctx, part, response)
+    }
+
     fn absorb(&mut self, ctx: Option<&StoreCtx<'_>>, part: Part, body: Vec<u8>) -> Result<()> {
-        let request = self.request(part);
-        let response = decode::<StatsResponse>(&request, &body)?;
+        let response = decode::<StatsResponse>(&self.request(part), &body)?;
         drop(body);
-        let replace = if self.resolving.take() == Some(part) {
-            self.stitched = true;
-            Replace::Listed
-        } else {
-            Replace::All
-        };
-        if let Some(ctx) = ctx {
-            let key = self.key(ctx.scope);
-            if let Err(e) =
-                ctx.store
-                    .store_stats(&key, part, &response.records, Self::freshness(ctx), replace)
-            {
-                log::warn!("could not cache stats of site {}: {e}", self.site);
-            }
-        }
-        let listed = self.listed_in(&response.records, part);
-        if replace == Replace::All {
-            for known in self.known.values_mut() {
-                known.clear(part);
-            }
-        }
-        for (id, points) in listed {
-            self.known.entry(id).or_default().list(part, points);
-        }
-        if part == self.window && !self.stitched {
-            self.vrm_totals = Some(response.totals);
-        } else {
-            self.stitched = true;
-        }
-        self.done += 1;
-        let planned = self.planned.max(self.done);
-        (self.progress)(self.done, planned);
-        Ok(())
+        self.take_in(ctx, part, response)
     }
 
     fn follow_up(&mut self) -> Option<Part> {
@@ -464,7 +503,7 @@ impl Resource for StatsCall<'_> {
         )
     }
 
-    fn answer(self) -> Result<(Stats, Option<i64>)> {
+    fn answer(mut self) -> Result<(Stats, Option<i64>)> {
         let (w0, w1) = (
             self.window.0.saturating_mul(1000),
             self.window.1.saturating_mul(1000),
@@ -478,32 +517,32 @@ impl Resource for StatsCall<'_> {
             };
             series.insert(code.clone(), empty);
         }
-        for ((code, instance), known) in &self.known {
-            let nonzero = Self::nonzero(known);
+        // The points move from what is known into the answer: no copy.
+        for ((code, instance), mut known) in std::mem::take(&mut self.known) {
+            let nonzero = Self::nonzero(&known);
             if nonzero.is_empty() {
                 continue;
             }
-            let points: Vec<Point> = known
-                .points
-                .range(w0..w1)
-                .map(|(_, p)| *p)
-                .filter(|p| self.near_nonzero(&nonzero, p.timestamp_ms.div_euclid(1000)))
-                .collect();
+            known.points.retain(|p| {
+                (w0..w1).contains(&p.timestamp_ms)
+                    && self.near_nonzero(&nonzero, p.timestamp_ms.div_euclid(1000))
+            });
+            let points = known.points;
             match instance {
                 None => {
-                    series.insert(code.clone(), Series::Points(points));
+                    series.insert(code, Series::Points(points));
                 }
                 Some(i) => {
                     let entry = series
-                        .entry(code.clone())
+                        .entry(code)
                         .or_insert_with(|| Series::PerInstance(BTreeMap::new()));
                     if let Series::PerInstance(map) = entry {
-                        map.insert(*i, points);
+                        map.insert(i, points);
                     }
                 }
             }
         }
-        let stats = self.answer_totals(&series);
+        let stats = self.answer_totals(series);
         Ok((stats, self.oldest))
     }
 }

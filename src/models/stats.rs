@@ -489,6 +489,9 @@ impl<'de> Deserialize<'de> for RecordsEntry {
                 while let Some(p) = seq.next_element::<Point>()? {
                     points.push(p);
                 }
+                // Growth by doubling leaves up to half unused: a body of
+                // many series would hold that slack for each.
+                points.shrink_to_fit();
                 Ok(RecordsEntry::Points(points))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordsEntry, A::Error> {
@@ -591,6 +594,7 @@ impl<'de> Deserialize<'de> for Keyed {
                     while let Some(p) = seq.next_element::<Point>()? {
                         points.push(p);
                     }
+                    points.shrink_to_fit();
                     return Ok(Keyed::Points(points));
                 }
                 let time = LenientNum::deserialize(first)
