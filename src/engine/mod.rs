@@ -137,8 +137,23 @@ impl Engine {
                 return self.answer(call, resource, source);
             }
             CacheMode::PreferCache if holding.missing.is_empty() => {
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                return self.answer(call, resource, Source::Cache);
+                // All stored; a stats window may still hold buckets that
+                // only this window's data can tell apart (see engine/stats).
+                let sent = match self.follow_up(call, &mut resource, Some(&ctx)) {
+                    Ok(sent) => sent,
+                    Err(e) if e.is_network() => {
+                        log::warn!("vrm failed ({e}); answering from the cache");
+                        0
+                    }
+                    Err(e) => return Err(e),
+                };
+                let (counter, source) = if sent == 0 {
+                    (&self.hits, Source::Cache)
+                } else {
+                    (&self.misses, Source::Mixed)
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                return self.answer(call, resource, source);
             }
             CacheMode::PreferCache | CacheMode::Refresh => {}
         }
@@ -178,14 +193,16 @@ impl Engine {
         call: &mut Call,
         resource: &mut R,
         ctx: Option<&StoreCtx<'_>>,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         if self.mode == CacheMode::Offline {
-            return Ok(());
+            return Ok(0);
         }
+        let mut sent = 0;
         while let Some(part) = resource.follow_up() {
             self.fetch_part(call, resource, ctx, part)?;
+            sent += 1;
         }
-        Ok(())
+        Ok(sent)
     }
 
     fn answer<R: Resource>(

@@ -290,7 +290,17 @@ impl<'a> StatsCall<'a> {
                 }
             }
         }
-        let part = first.map(|(_, start)| (start, self.interval.max_end(start).min(w1)));
+        // On whole hours, as VRM asks (15-minute buckets may start at :45),
+        // as long as the request still reaches the bucket to resolve.
+        let part = first.map(|(bucket, start)| {
+            let hour = start - start.rem_euclid(3600);
+            let start = if hour >= w0 && self.reach(hour, bucket) {
+                hour
+            } else {
+                (bucket - bucket.rem_euclid(3600)).max(w0)
+            };
+            (start, self.interval.max_end(start).min(w1))
+        });
         (count, part)
     }
 

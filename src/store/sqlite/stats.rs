@@ -204,7 +204,7 @@ fn mismatched_buckets(
     (start, end): (i64, i64),
 ) -> rusqlite::Result<Vec<i64>> {
     let sql = format!(
-        "SELECT DISTINCT p.t, p.span_end FROM stats_points p JOIN stats_series s ON p.series = s.id
+        "SELECT DISTINCT p.t, p.span_end, s.code FROM stats_points p JOIN stats_series s ON p.series = s.id
          WHERE s.scope = ?1 AND s.site = ?2 AND s.type = ?3 AND s.interval = ?4 AND s.grid = ?5
            AND s.{} AND p.t >= ?6 AND p.t < ?7",
         instance_filter(key)
@@ -212,13 +212,21 @@ fn mismatched_buckets(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
         key_params!(key, start.saturating_mul(1000), end.saturating_mul(1000)),
-        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+        |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        },
     )?;
     let mut out = Vec::new();
     for row in rows {
-        let (t_ms, span_end) = row?;
+        let (t_ms, span_end, code) = row?;
         let t = t_ms.div_euclid(1000);
-        if span_end != key.interval.bucket_end(t).min(end) {
+        // Only the codes asked: another code's bucket cut elsewhere is not
+        // refetched by this query, so it must not make it fetch forever.
+        if wants(key, &code) && span_end != key.interval.bucket_end(t).min(end) {
             out.push(t);
         }
     }
