@@ -14,7 +14,7 @@ use common::{CODES, MONTH, TempDir};
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use vrm::bench_support;
-use vrm::models::StatsResponse;
+use vrm::wire::StatsResponse;
 use vrm::{SiteId, Source};
 
 const POINTS: usize = 31 * 24 * CODES.len();

@@ -8,7 +8,7 @@ mod common;
 use divan::counter::BytesCount;
 use divan::{Bencher, black_box};
 use serde_json::Value;
-use vrm::models::{DiagnosticsResponse, StatsResponse};
+use vrm::wire::{DiagnosticsResponse, StatsResponse};
 
 fn main() {
     check_bodies();

@@ -108,6 +108,22 @@ mod auth;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod bench_support;
+/// The whole JSON bodies of the endpoints, for this crate's own tests and
+/// benches (private feature `internals`; not part of the API).
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod wire {
+    pub use crate::models::auth::LoginResponse;
+    pub use crate::models::devices::SystemOverviewResponse;
+    pub use crate::models::diagnostics::DiagnosticsResponse;
+    pub use crate::models::downloads::DataDownloadResponse;
+    pub use crate::models::error_body::ApiErrorBody;
+    pub use crate::models::installations::{InstallationsResponse, TagsResponse};
+    pub use crate::models::stats::{OverallStatsResponse, StatsResponse};
+    pub use crate::models::tokens::{RevokeResponse, TokensResponse};
+    pub use crate::models::users::MeResponse;
+    pub use crate::models::widgets::{GraphResponse, WidgetResponse};
+}
 pub mod catalog;
 mod client;
 mod clock;

@@ -881,7 +881,7 @@ fn summary_widgets_survive_type_flips_of_every_field_of_an_attribute() {
             body
         })
         .collect();
-    let plain: vrm::models::WidgetResponse = serde_json::from_value(base.clone()).unwrap();
+    let plain: vrm::wire::WidgetResponse = serde_json::from_value(base.clone()).unwrap();
     let plain = plain.records;
     let soc = plain.summary("SOC").unwrap();
     let relay = plain.summary("Relay").unwrap();

@@ -32,6 +32,7 @@ pub struct LoginResponse {
 
 impl LoginResponse {
     /// True when the login needs a second factor: no token was given.
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))] // tests
     pub fn needs_second_factor(&self) -> bool {
         self.token.as_deref().is_none_or(str::is_empty)
     }

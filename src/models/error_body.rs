@@ -25,11 +25,13 @@ pub struct ApiErrorBody {
 
 impl ApiErrorBody {
     /// True when the body says `"success": false`.
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))] // tests
     pub fn is_failure(&self) -> bool {
         self.success == Some(false)
     }
 
     /// The messages joined with `"; "` (empty when there are none).
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))] // tests
     pub fn message(&self) -> String {
         self.errors.join("; ")
     }

@@ -1,9 +1,10 @@
-//! Response types of the VRM API, one module per endpoint family.
+//! The answers of the VRM API, one module per endpoint family: what the
+//! endpoint methods return, inside their [`Fetched`](crate::Fetched).
 //!
-//! Each `…Response` type is the whole JSON body of one endpoint and requires
-//! its main field (`records`, `user`, `tokens`, …), so an error body such as
-//! `{"success": false, "errors": …}` never decodes as one: it decodes as
-//! [`ApiErrorBody`] instead.
+//! The whole JSON body of each endpoint is read by a type of the crate's
+//! own that requires its main field (`records`, `user`, `tokens`, …), so an
+//! error body such as `{"success": false, "errors": …}` never decodes as an
+//! answer: it becomes [`Error::Api`](crate::Error::Api).
 //!
 //! The types tolerate what the live service sends: numbers as strings,
 //! `false` or `null` where a value is documented, missing and extra fields.
@@ -14,32 +15,39 @@
 
 pub(crate) mod de;
 
-mod auth;
-mod devices;
-mod diagnostics;
-mod downloads;
-mod error_body;
-mod installations;
-mod stats;
-mod tokens;
-mod users;
-mod widgets;
+pub(crate) mod auth;
+pub(crate) mod devices;
+pub(crate) mod diagnostics;
+pub(crate) mod downloads;
+pub(crate) mod error_body;
+pub(crate) mod installations;
+pub(crate) mod stats;
+pub(crate) mod tokens;
+pub(crate) mod users;
+pub(crate) mod widgets;
 
-pub use auth::LoginResponse;
-pub use devices::{Device, SystemOverview, SystemOverviewResponse};
-pub use diagnostics::{DiagnosticRecord, DiagnosticsResponse};
-pub use downloads::{DataDownloadResponse, GpsDownloadResponse};
-pub use error_body::ApiErrorBody;
-pub use installations::{
-    EnumValue, ExtendedAttribute, Installation, InstallationsResponse, InstanceValue, Tag,
-    TagsResponse,
-};
-pub use stats::{
-    OverallPeriod, OverallStats, OverallStatsResponse, Point, Series, Stats, StatsResponse, Total,
-};
-pub use tokens::{AccessToken, CreateTokenResponse, RevokeData, RevokeResponse, TokensResponse};
-pub use users::{MeResponse, User};
+pub use devices::{Device, SystemOverview};
+pub use diagnostics::DiagnosticRecord;
+pub use downloads::GpsDownloadResponse;
+pub use installations::{EnumValue, ExtendedAttribute, Installation, InstanceValue, Tag};
+pub use stats::{OverallPeriod, OverallStats, Point, Series, Stats, Total};
+pub use tokens::{AccessToken, CreateTokenResponse, RevokeData};
+pub use users::User;
 pub use widgets::{
-    AttributeMeta, GraphPoint, GraphRecords, GraphResponse, SecondsAgo, StateChange, StateData,
-    SummaryAttribute, SummaryData, WidgetRecords, WidgetResponse,
+    AttributeMeta, GraphPoint, GraphRecords, SecondsAgo, StateChange, StateData, SummaryAttribute,
+    SummaryData, WidgetRecords,
 };
+
+// The whole bodies of the endpoints: the methods return what is inside
+// them, so they are the crate's own (and, for its tests and benches, the
+// private feature `internals` shows them as `vrm::wire`).
+pub(crate) use auth::LoginResponse;
+pub(crate) use devices::SystemOverviewResponse;
+pub(crate) use diagnostics::DiagnosticsResponse;
+pub(crate) use downloads::DataDownloadResponse;
+pub(crate) use error_body::ApiErrorBody;
+pub(crate) use installations::{InstallationsResponse, TagsResponse};
+pub(crate) use stats::{OverallStatsResponse, StatsResponse};
+pub(crate) use tokens::{RevokeResponse, TokensResponse};
+pub(crate) use users::MeResponse;
+pub(crate) use widgets::{GraphResponse, WidgetResponse};
