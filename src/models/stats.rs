@@ -138,6 +138,104 @@ impl<'de> Deserialize<'de> for Point {
     }
 }
 
+/// A point of a list, or `None` for an entry that is no point (no valid
+/// timestamp, not a list): one odd entry never sinks its series.
+struct OddOrPoint(Option<Point>);
+
+impl<'de> Deserialize<'de> for OddOrPoint {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OddOrPoint;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a data point")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OddOrPoint, A::Error> {
+                let Some(time) = seq.next_element::<PointTime>()?.and_then(|t| t.0) else {
+                    drain_seq(seq)?;
+                    return Ok(OddOrPoint(None));
+                };
+                let mut values = [None; 3];
+                for slot in &mut values {
+                    match seq.next_element::<LenientF64>()? {
+                        Some(v) => *slot = v.0,
+                        None => {
+                            let [value, min, max] = values;
+                            return Ok(OddOrPoint(Some(Point::with_min_max(
+                                time, value, min, max,
+                            ))));
+                        }
+                    }
+                }
+                drain_seq(seq)?;
+                let [value, min, max] = values;
+                Ok(OddOrPoint(Some(Point::with_min_max(time, value, min, max))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OddOrPoint, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(OddOrPoint(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<OddOrPoint, E> {
+                Ok(OddOrPoint(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<OddOrPoint, E> {
+                Ok(OddOrPoint(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<OddOrPoint, E> {
+                Ok(OddOrPoint(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<OddOrPoint, E> {
+                Ok(OddOrPoint(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<OddOrPoint, E> {
+                Ok(OddOrPoint(None))
+            }
+            fn visit_unit<E>(self) -> Result<OddOrPoint, E> {
+                Ok(OddOrPoint(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The first item of a point: a time (number or numeric string), `None`
+/// for another scalar; a list or object there is no point at all but a
+/// broken answer (and keeps deep nesting an error, never a skip).
+struct PointTime(Option<i64>);
+
+impl<'de> Deserialize<'de> for PointTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PointTime;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<PointTime, E> {
+                Ok(PointTime(i64::try_from(v).ok()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<PointTime, E> {
+                Ok(PointTime(Some(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<PointTime, E> {
+                let n = LenientNum::deserialize(de::value::F64Deserializer::<E>::new(v))?;
+                Ok(PointTime(n.0.and_then(|n| n.to_timestamp())))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PointTime, E> {
+                let n = LenientNum::deserialize(de::value::StrDeserializer::<E>::new(v))?;
+                Ok(PointTime(n.0.and_then(|n| n.to_timestamp())))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<PointTime, E> {
+                Ok(PointTime(None))
+            }
+            fn visit_unit<E>(self) -> Result<PointTime, E> {
+                Ok(PointTime(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// The points of one attribute code.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -234,8 +332,8 @@ impl<'de> Deserialize<'de> for Series {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Series, A::Error> {
                 let mut points = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(p) = seq.next_element::<Point>()? {
-                    points.push(p);
+                while let Some(p) = seq.next_element::<OddOrPoint>()? {
+                    points.extend(p.0);
                 }
                 Ok(Series::Points(points))
             }
@@ -487,8 +585,8 @@ impl<'de> Deserialize<'de> for RecordsEntry {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RecordsEntry, A::Error> {
                 let mut points = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(p) = seq.next_element::<Point>()? {
-                    points.push(p);
+                while let Some(p) = seq.next_element::<OddOrPoint>()? {
+                    points.extend(p.0);
                 }
                 // Growth by doubling leaves up to half unused: a body of
                 // many series would hold that slack for each.
@@ -592,8 +690,8 @@ impl<'de> Deserialize<'de> for Keyed {
                 if first.is_array() {
                     let mut points = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
                     points.push(Point::deserialize(first).map_err(de::Error::custom)?);
-                    while let Some(p) = seq.next_element::<Point>()? {
-                        points.push(p);
+                    while let Some(p) = seq.next_element::<OddOrPoint>()? {
+                        points.extend(p.0);
                     }
                     points.shrink_to_fit();
                     return Ok(Keyed::Points(points));
@@ -1148,8 +1246,12 @@ mod tests {
         assert!(r.totals.is_empty()); // no `totals` key
         round_trip(&r);
 
-        assert!(serde_json::from_str::<StatsResponse>(r#"{"records":{"x":[[null,1]]}}"#).is_err());
-        assert!(serde_json::from_str::<StatsResponse>(r#"{"records":{"x":[[]]}}"#).is_err());
+        // An entry that is no point is passed over; the rest of the
+        // series, and the answer, decode.
+        let r =
+            decode(r#"{"records":{"x":[[null,1],[],"NaN",{"t":1},7,[3000,2.5]],"y":[[1000,1]]}}"#);
+        assert_eq!(r.records["x"].points(), [Point::new(3000, Some(2.5))]);
+        assert_eq!(r.records["y"].points(), [Point::new(1000, Some(1.0))]);
         // Extra items past max are ignored; a lone timestamp has no value.
         let r = decode(r#"{"records":{"x":[[1000,1,0,2,99,"z"],[2000]]}}"#);
         assert_eq!(
