@@ -58,10 +58,11 @@ impl ManualClock {
         }
     }
 
-    /// Move the time forward by `by`.
+    /// Move the time forward by `by` (to the latest time `time` knows,
+    /// at most).
     pub fn advance(&self, by: Duration) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.now += by;
+        state.now = later(state.now, by);
     }
 
     /// Set the time.
@@ -82,6 +83,15 @@ impl ManualClock {
     }
 }
 
+/// `now + by`, saturating at the latest time `time` knows: a wait of any
+/// length never panics the clock.
+fn later(now: OffsetDateTime, by: Duration) -> OffsetDateTime {
+    time::Duration::try_from(by)
+        .ok()
+        .and_then(|by| now.checked_add(by))
+        .unwrap_or_else(|| time::PrimitiveDateTime::MAX.assume_offset(now.offset()))
+}
+
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
         self.state
@@ -92,7 +102,7 @@ impl Clock for ManualClock {
 
     fn sleep(&self, duration: Duration) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.now += duration;
+        state.now = later(state.now, duration);
         state.sleeps.push(duration);
     }
 }
@@ -100,6 +110,15 @@ impl Clock for ManualClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manual_clock_saturates_instead_of_panicking() {
+        let clock = ManualClock::new(OffsetDateTime::UNIX_EPOCH);
+        clock.sleep(Duration::MAX);
+        clock.advance(Duration::MAX);
+        assert_eq!(clock.now().year(), 9999);
+        assert_eq!(clock.sleeps(), [Duration::MAX]);
+    }
 
     #[test]
     fn manual_clock_sleeps_instantly_and_records() {
