@@ -871,3 +871,35 @@ fn regression_another_codes_short_bucket_does_not_refetch_forever() {
         ],
     );
 }
+
+/// A long per-instance 15-minute window of every code: repeated at once,
+/// it must cost nothing.
+#[test]
+fn regression_a_long_per_instance_window_repeats_for_free() {
+    let all = CodesSpec::Custom(vec!["Pg", "Gb", "bv", "Bg", "Bc", "Pc", "Gc", "bs", "Pb"]);
+    let server = FakeVrm::start();
+    let case = Case {
+        seed: 8_472_970_245_080_759_884,
+        two_sites: true,
+        instance_shape: InstanceShape::List,
+        empty_answer: EmptyAnswer::EmptyList,
+        outside_points: false,
+        steps: vec![Step {
+            site: 1,
+            interval: Interval::FifteenMinutes,
+            window: WindowSpec::Fresh {
+                day: 127,
+                hour: 0,
+                hours: 747,
+                jitter: (12, 20),
+            },
+            codes: all,
+            show_instance: true,
+            repeat: true,
+            advance_hours: 0,
+        }],
+    };
+    if let Err(e) = check_case(&server, &case) {
+        panic!("{e}");
+    }
+}

@@ -221,10 +221,20 @@ impl<'a> StatsCall<'a> {
         out
     }
 
+    /// Where a request that asks for the bucket at `t` first starts: on
+    /// the whole hour, as VRM asks (a 15-minute bucket may start at :45).
+    fn request_start(&self, t: i64) -> i64 {
+        if self.interval.is_hour_aligned() {
+            (t - t.rem_euclid(3600)).max(self.window.0)
+        } else {
+            t
+        }
+    }
+
     /// Could one request ask for the buckets at `a` and `b` (unix s) together?
     fn reach(&self, a: i64, b: i64) -> bool {
         let (first, last) = if a <= b { (a, b) } else { (b, a) };
-        self.interval.max_end(first) >= self.interval.bucket_end(last)
+        self.interval.max_end(self.request_start(first)) >= self.interval.bucket_end(last)
     }
 
     /// The bucket starts (unix s) of a series that are not a known zero
@@ -290,15 +300,8 @@ impl<'a> StatsCall<'a> {
                 }
             }
         }
-        // On whole hours, as VRM asks (15-minute buckets may start at :45),
-        // as long as the request still reaches the bucket to resolve.
-        let part = first.map(|(bucket, start)| {
-            let hour = start - start.rem_euclid(3600);
-            let start = if hour >= w0 && self.reach(hour, bucket) {
-                hour
-            } else {
-                (bucket - bucket.rem_euclid(3600)).max(w0)
-            };
+        let part = first.map(|(_, start)| {
+            let start = self.request_start(start);
             (start, self.interval.max_end(start).min(w1))
         });
         (count, part)
