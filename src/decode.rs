@@ -18,7 +18,7 @@ pub(crate) fn decode<T: DeserializeOwned>(request: &Request, body: &[u8]) -> Res
             {
                 return Err(Error::Api(Box::new(ApiError {
                     status: 200,
-                    endpoint: request.template,
+                    endpoint: request.template.clone(),
                     error_code: err.error_code,
                     errors: err.errors,
                 })));
@@ -35,7 +35,7 @@ pub(crate) fn decode_error(
     source: Option<serde_json::Error>,
 ) -> Error {
     Error::Decode(Box::new(DecodeError {
-        endpoint: request.template,
+        endpoint: request.template.clone(),
         status: 200,
         snippet: if request.secret_answer {
             "<redacted>".to_owned()
@@ -55,7 +55,7 @@ pub(crate) fn api_error(request: &Request, status: u16, body: &[u8]) -> Error {
     };
     Error::Api(Box::new(ApiError {
         status,
-        endpoint: request.template,
+        endpoint: request.template.clone(),
         error_code,
         errors,
     }))
@@ -88,7 +88,7 @@ pub(crate) fn decode_stream<T: DeserializeOwned>(
             {
                 return Err(Error::Api(Box::new(ApiError {
                     status: 200,
-                    endpoint: request.template,
+                    endpoint: request.template.clone(),
                     error_code: err.error_code,
                     errors: err.errors,
                 })));

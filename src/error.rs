@@ -1,5 +1,6 @@
 //! The one error type of the crate.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -41,7 +42,7 @@ pub enum Error {
     /// Never retried: the same request would bring the same answer.
     TooLarge {
         /// The path template of the endpoint.
-        endpoint: &'static str,
+        endpoint: Cow<'static, str>,
         /// The limit, in bytes.
         limit: u64,
     },
@@ -188,7 +189,7 @@ pub struct ApiError {
     /// HTTP status code.
     pub status: u16,
     /// The path template of the endpoint (`installations/{idSite}/stats`).
-    pub endpoint: &'static str,
+    pub endpoint: Cow<'static, str>,
     /// VRM's `error_code` (`"no_data"`, `"missing_parameters"`, …).
     pub error_code: Option<String>,
     /// VRM's `errors`, flattened to messages.
@@ -270,7 +271,7 @@ impl std::error::Error for TransportError {
 #[non_exhaustive]
 pub struct DecodeError {
     /// The path template of the endpoint.
-    pub endpoint: &'static str,
+    pub endpoint: Cow<'static, str>,
     /// HTTP status of the answer.
     pub status: u16,
     /// The first bytes of the body (or `<redacted>` for answers that carry
@@ -330,7 +331,7 @@ mod tests {
     fn api_error_display_keeps_code_and_messages() {
         let e = Error::Api(Box::new(ApiError {
             status: 400,
-            endpoint: "installations/{idSite}/stats",
+            endpoint: "installations/{idSite}/stats".into(),
             error_code: Some("no_data".into()),
             errors: vec!["Site has no stats for this period.".into()],
         }));

@@ -152,6 +152,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, CacheError, DecodeError, Error, Result, TransportError, TransportKind};
 pub use fetched::{Fetched, Source};
 pub use ids::{AccessTokenId, ParseIdError, SiteId, UserId};
+pub use request::Method;
 pub use resilience::{RateLimit, RetryPolicy};
 pub use store::sqlite::{CacheInfo, KindRows, Purge, SiteRows};
 pub use store::{Cache, CacheKind, CacheMode, CachePolicy, DiagnosticChange};

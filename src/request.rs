@@ -2,19 +2,76 @@
 //! query and body, without any secret in it (the token is added by the
 //! transport, in one place).
 
-/// HTTP method of a request.
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// The HTTP method of a request ([`Client::call`](crate::Client::call)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Method {
+#[non_exhaustive]
+pub enum Method {
+    /// `GET`: a read.
     Get,
+    /// `POST`.
     Post,
+    /// `PUT`.
+    Put,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
 }
 
 impl Method {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// Every method.
+    pub const ALL: [Method; 5] = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+    ];
+
+    /// `"GET"`, `"POST"`, …
+    pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
+    }
+
+    /// Whether the method only reads (`GET`): such a request may be sent
+    /// again after a failure, and its answer may be cached.
+    pub fn is_read(self) -> bool {
+        self == Method::Get
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Method {
+    type Err = Error;
+
+    /// A method name in any case: `get`, `POST`, …
+    fn from_str(text: &str) -> Result<Self, Error> {
+        let upper = text.trim().to_ascii_uppercase();
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str() == upper)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "method {text:?}: expected GET, POST, PUT, PATCH or DELETE"
+                ))
+            })
     }
 }
 
@@ -22,12 +79,13 @@ impl Method {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Request {
     pub(crate) method: Method,
-    /// The path template, for logs and errors (`installations/{idSite}/stats`).
-    pub(crate) template: &'static str,
+    /// The path template, for logs and errors (`installations/{idSite}/stats`;
+    /// the path itself for a call the crate does not know).
+    pub(crate) template: Cow<'static, str>,
     /// The path relative to the base URL (`installations/42/stats`).
     pub(crate) path: String,
     /// Query pairs in order; repeated keys are allowed (`attributeCodes[]`).
-    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) query: Vec<(Cow<'static, str>, String)>,
     /// A JSON body, for writes.
     pub(crate) body: Option<Vec<u8>>,
     /// Whether the request carries the `X-Authorization` header.
@@ -39,9 +97,18 @@ pub(crate) struct Request {
 
 impl Request {
     pub(crate) fn get(template: &'static str, path: String) -> Self {
+        Request::new(Method::Get, template, path)
+    }
+
+    /// A request of any method, without a body yet.
+    pub(crate) fn new(
+        method: Method,
+        template: impl Into<Cow<'static, str>>,
+        path: String,
+    ) -> Self {
         Request {
-            method: Method::Get,
-            template,
+            method,
+            template: template.into(),
             path,
             query: Vec::new(),
             body: None,
@@ -58,8 +125,29 @@ impl Request {
         }
     }
 
-    pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.query.push((key, value.into()));
+    /// The same request with `body` (JSON bytes).
+    pub(crate) fn body(mut self, body: Vec<u8>) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// The same request with `value` encoded as its JSON body.
+    pub(crate) fn json(self, value: &impl serde::Serialize) -> crate::error::Result<Self> {
+        let body = serde_json::to_vec(value).map_err(|e| {
+            Error::invalid(format!(
+                "{} {}: could not encode the body: {e}",
+                self.method, self.template
+            ))
+        })?;
+        Ok(self.body(body))
+    }
+
+    pub(crate) fn query(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.query.push((key.into(), value.into()));
         self
     }
 
@@ -76,7 +164,7 @@ impl Request {
     /// Reads (GETs) may be sent again after a failure; writes only after
     /// a 429, which says the request was not processed.
     pub(crate) fn is_read(&self) -> bool {
-        self.method == Method::Get
+        self.method.is_read()
     }
 
     /// The path and encoded query, relative to the base URL.
@@ -129,5 +217,24 @@ mod tests {
     fn only_reads_are_resent_after_a_failure() {
         assert!(Request::get("t", "p".into()).is_read());
         assert!(!Request::post("t", "p".into(), b"{}".to_vec()).is_read());
+        for method in [Method::Put, Method::Patch, Method::Delete] {
+            assert!(!Request::new(method, "t", "p".into()).is_read());
+        }
+    }
+
+    #[test]
+    fn methods_parse_in_any_case_and_name_what_is_accepted() {
+        for method in Method::ALL {
+            assert_eq!(method.as_str().parse::<Method>().unwrap(), method);
+            assert_eq!(
+                method.as_str().to_lowercase().parse::<Method>().unwrap(),
+                method
+            );
+        }
+        let e = "FETCH".parse::<Method>().unwrap_err().to_string();
+        assert!(
+            e.contains("\"FETCH\"") && e.contains("GET, POST, PUT, PATCH or DELETE"),
+            "{e}"
+        );
     }
 }

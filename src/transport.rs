@@ -100,23 +100,25 @@ impl Transport {
         let url = format!("{}{}", self.base_url, request.target());
         let started = Instant::now();
         let result = match request.method {
-            Method::Get => {
-                let mut builder = self.agent.get(&url).header("Accept", "application/json");
-                if let Some(value) = authorization {
-                    builder = builder.header("X-Authorization", value);
-                }
-                builder.call()
-            }
-            Method::Post => {
-                let mut builder = self
-                    .agent
-                    .post(&url)
-                    .header("Accept", "application/json")
-                    .content_type("application/json");
-                if let Some(value) = authorization {
-                    builder = builder.header("X-Authorization", value);
-                }
-                builder.send(request.body.as_deref().unwrap_or(b"{}"))
+            Method::Get => with_headers(self.agent.get(&url), authorization).call(),
+            Method::Delete => match &request.body {
+                // VRM's DELETEs of alarms and tags name what to delete in
+                // a JSON body.
+                Some(body) => with_headers(self.agent.delete(&url), authorization)
+                    .force_send_body()
+                    .content_type("application/json")
+                    .send(&body[..]),
+                None => with_headers(self.agent.delete(&url), authorization).call(),
+            },
+            Method::Post | Method::Put | Method::Patch => {
+                let builder = match request.method {
+                    Method::Put => self.agent.put(&url),
+                    Method::Patch => self.agent.patch(&url),
+                    _ => self.agent.post(&url),
+                };
+                with_headers(builder, authorization)
+                    .content_type("application/json")
+                    .send(request.body.as_deref().unwrap_or(b"{}"))
             }
         };
         let mut response = result.map_err(|e| transport_error(request, e))?;
@@ -150,7 +152,7 @@ impl Transport {
             match reader.failure.take() {
                 Some(ureq::Error::BodyExceedsLimit(_)) => {
                     return Err(Error::TooLarge {
-                        endpoint: request.template,
+                        endpoint: request.template.clone(),
                         limit: self.max_body_bytes,
                     });
                 }
@@ -170,7 +172,7 @@ impl Transport {
             .read_to_vec()
             .map_err(|e| match e {
                 ureq::Error::BodyExceedsLimit(_) => Error::TooLarge {
-                    endpoint: request.template,
+                    endpoint: request.template.clone(),
                     limit: self.max_body_bytes,
                 },
                 other => transport_error(request, other),
@@ -188,6 +190,18 @@ impl Transport {
             retry_after,
             body,
         })
+    }
+}
+
+/// `Accept: application/json` and, when given, `X-Authorization`.
+fn with_headers<B>(
+    builder: ureq::RequestBuilder<B>,
+    authorization: Option<&str>,
+) -> ureq::RequestBuilder<B> {
+    let builder = builder.header("Accept", "application/json");
+    match authorization {
+        Some(value) => builder.header("X-Authorization", value),
+        None => builder,
     }
 }
 

@@ -311,6 +311,18 @@ impl Engine {
         self.send_with(call, request, None, Some(stream)).map(drop)
     }
 
+    /// Offline, no request is sent: [`Error::NotCached`] naming it.
+    pub(crate) fn refuse_offline(&self, request: &Request) -> Result<()> {
+        if self.mode == CacheMode::Offline {
+            return Err(Error::NotCached(format!(
+                "{} {}: offline mode sends no request",
+                request.method.as_str(),
+                request.template
+            )));
+        }
+        Ok(())
+    }
+
     /// Send the request of `part` and hand its answer to `resource`.
     fn fetch_part<R: Resource>(
         &self,
@@ -346,13 +358,7 @@ impl Engine {
         token: Option<&ApiToken>,
         mut stream: Option<Stream<'_>>,
     ) -> Result<Vec<u8>> {
-        if self.mode == CacheMode::Offline {
-            return Err(Error::NotCached(format!(
-                "{} {}: offline mode sends no request",
-                request.method.as_str(),
-                request.template
-            )));
-        }
+        self.refuse_offline(request)?;
         let mut retries = 0u32;
         let mut relogged = false;
         loop {

@@ -102,7 +102,7 @@ impl Engine {
             }
             return Err(Error::Unauthorized(Box::new(ApiError {
                 status: 200,
-                endpoint: request.template,
+                endpoint: request.template.clone(),
                 error_code: None,
                 errors: vec![
                     "the login answer held no token (bearer logins are deprecated \

@@ -60,11 +60,35 @@ pub enum CacheKind {
     Graph,
     /// `…/widgets/{name}`.
     Widget,
+    /// `…/alarms`: the alarms set on a site.
+    Alarms,
+    /// `…/alarm-log`: alarms that went off.
+    AlarmLog,
+    /// `…/dynamic-ess-settings` and `…/schedule-dynamic-ess`.
+    DynamicEss,
+    /// `…/users` and the other access lists of a site.
+    SiteUsers,
+    /// `users/{id}/invites`.
+    Invites,
+    /// `…/custom-widget`.
+    CustomWidget,
+    /// `…/stats?type=forecast` and `…/reset-forecasts`: never final
+    /// history, fresh for a time of their own.
+    Forecast,
+    /// `data-attributes` and `installation-data-attributes`: VRM's live
+    /// attribute catalogue.
+    Attributes,
+    /// `users/{id}/search`.
+    Search,
+    /// `admin/…` and `firmwares`.
+    Admin,
+    /// Reads through [`Client::call`](crate::Client::call).
+    Call,
 }
 
 impl CacheKind {
     /// Every kind.
-    pub const ALL: [CacheKind; 11] = [
+    pub const ALL: [CacheKind; 22] = [
         CacheKind::User,
         CacheKind::Installations,
         CacheKind::SystemOverview,
@@ -76,6 +100,17 @@ impl CacheKind {
         CacheKind::OverallStats,
         CacheKind::Graph,
         CacheKind::Widget,
+        CacheKind::Alarms,
+        CacheKind::AlarmLog,
+        CacheKind::DynamicEss,
+        CacheKind::SiteUsers,
+        CacheKind::Invites,
+        CacheKind::CustomWidget,
+        CacheKind::Forecast,
+        CacheKind::Attributes,
+        CacheKind::Search,
+        CacheKind::Admin,
+        CacheKind::Call,
     ];
 
     /// The name stored in the file and shown by `vrm cache info`.
@@ -92,6 +127,17 @@ impl CacheKind {
             CacheKind::OverallStats => "overallstats",
             CacheKind::Graph => "graph",
             CacheKind::Widget => "widget",
+            CacheKind::Alarms => "alarms",
+            CacheKind::AlarmLog => "alarm-log",
+            CacheKind::DynamicEss => "dynamic-ess",
+            CacheKind::SiteUsers => "site-users",
+            CacheKind::Invites => "invites",
+            CacheKind::CustomWidget => "custom-widget",
+            CacheKind::Forecast => "forecast",
+            CacheKind::Attributes => "attributes",
+            CacheKind::Search => "search",
+            CacheKind::Admin => "admin",
+            CacheKind::Call => "call",
         }
     }
 
@@ -104,14 +150,27 @@ impl CacheKind {
     pub fn default_freshness(self) -> Duration {
         const MINUTE: u64 = 60;
         Duration::from_secs(match self {
-            CacheKind::User => 24 * 60 * MINUTE,
+            CacheKind::User | CacheKind::Attributes => 24 * 60 * MINUTE,
             CacheKind::Installations
+            | CacheKind::SiteUsers
+            | CacheKind::Invites
+            | CacheKind::CustomWidget
+            | CacheKind::Forecast
+            | CacheKind::Search
+            | CacheKind::Admin
             | CacheKind::SystemOverview
             | CacheKind::Tags
             | CacheKind::GpsDownload
             | CacheKind::DataDownload => 60 * MINUTE,
-            CacheKind::Stats | CacheKind::OverallStats | CacheKind::Graph => 15 * MINUTE,
-            CacheKind::Diagnostics | CacheKind::Widget => 5 * MINUTE,
+            CacheKind::Stats
+            | CacheKind::OverallStats
+            | CacheKind::Graph
+            | CacheKind::DynamicEss => 15 * MINUTE,
+            CacheKind::Diagnostics
+            | CacheKind::Widget
+            | CacheKind::Alarms
+            | CacheKind::AlarmLog
+            | CacheKind::Call => 5 * MINUTE,
         })
     }
 }
@@ -311,6 +370,10 @@ pub(crate) trait Store: Send + Sync + fmt::Debug {
         fetched_at: i64,
         body: &[u8],
     ) -> Result<()>;
+    /// Drop the stored answers a write has made stale: those of each
+    /// `(kind, site)` in `scope`, of every site of the kind when `site` is
+    /// `None`. Stats points are history and stay. Returns the answers dropped.
+    fn forget(&self, scope: i64, stale: &[(CacheKind, Option<u64>)]) -> Result<usize>;
     /// What the store holds of `window` for `key`.
     fn stats_coverage(
         &self,

@@ -246,3 +246,45 @@ pub fn expect_get(
         .expect(1)
         .create()
 }
+
+/// A write (`method` on `path`) with the token and exactly the JSON body
+/// `body` (compared as JSON), answered with `answer`, expected once.
+pub fn expect_write(
+    server: &mut ServerGuard,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+    answer: &str,
+) -> mockito::Mock {
+    server
+        .mock(method, path)
+        .match_query(Matcher::Any)
+        .match_header("x-authorization", token_header().as_str())
+        .match_header("content-type", "application/json")
+        .match_body(Matcher::Json(body))
+        .with_body(answer)
+        .expect(1)
+        .create()
+}
+
+/// Mocks that catch any request of any method (each expected 0 times):
+/// `assert_no_request` on them says none came.
+pub fn no_request(server: &mut ServerGuard) -> Vec<mockito::Mock> {
+    ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        .into_iter()
+        .map(|method| {
+            server
+                .mock(method, Matcher::Any)
+                .match_query(Matcher::Any)
+                .expect(0)
+                .create()
+        })
+        .collect()
+}
+
+/// Assert that none of the [`no_request`] mocks was hit.
+pub fn assert_no_request(mocks: &[mockito::Mock]) {
+    for mock in mocks {
+        mock.assert();
+    }
+}

@@ -20,17 +20,17 @@ use crate::report::{Report, local_days};
 use crate::times::{parse_age, parse_time, rfc3339};
 use crate::{CacheAction, Cli, Command, Failure, Out, StatsType, TokensAction, Window};
 
-type Result<T> = std::result::Result<T, Failure>;
+pub(crate) type Result<T> = std::result::Result<T, Failure>;
 
-fn usage(message: impl Into<String>) -> Failure {
+pub(crate) fn usage(message: impl Into<String>) -> Failure {
     Failure::Usage(message.into())
 }
 
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-fn site_id(text: &str) -> Result<SiteId> {
+pub(crate) fn site_id(text: &str) -> Result<SiteId> {
     text.trim().parse::<SiteId>().map_err(|_| {
         usage(format!(
             "site {text:?}: expected an installation id, a number (see `vrm installations`)"
@@ -38,18 +38,18 @@ fn site_id(text: &str) -> Result<SiteId> {
     })
 }
 
-fn window(w: &Window) -> Result<TimeWindow> {
+pub(crate) fn window(w: &Window) -> Result<TimeWindow> {
     let now = now();
     let from = parse_time(&w.from, now).map_err(|e| usage(format!("--from: {e}")))?;
     let to = parse_time(&w.to, now).map_err(|e| usage(format!("--to: {e}")))?;
     Ok(TimeWindow::new(from, to)?)
 }
 
-fn interval(text: &str) -> Result<Interval> {
+pub(crate) fn interval(text: &str) -> Result<Interval> {
     Ok(text.parse::<Interval>()?)
 }
 
-fn stats_kind(kind: StatsType, codes: &[String]) -> Result<Option<Vec<String>>> {
+pub(crate) fn stats_kind(kind: StatsType, codes: &[String]) -> Result<Option<Vec<String>>> {
     let codes: Vec<String> = codes
         .iter()
         .map(|c| c.trim().to_owned())
@@ -68,12 +68,12 @@ fn stats_kind(kind: StatsType, codes: &[String]) -> Result<Option<Vec<String>>> 
 }
 
 /// The effective output format.
-fn format_of(cli: &Cli, out: &Out) -> Format {
+pub(crate) fn format_of(cli: &Cli, out: &Out) -> Format {
     out.format.or(cli.format).unwrap_or_default()
 }
 
 /// Open the cache the options ask for.
-fn open_cache(cli: &Cli) -> Result<Option<Cache>> {
+pub(crate) fn open_cache(cli: &Cli) -> Result<Option<Cache>> {
     let g = &cli.global;
     if g.no_cache {
         if g.offline {
@@ -88,7 +88,7 @@ fn open_cache(cli: &Cli) -> Result<Option<Cache>> {
 }
 
 /// A client with the credentials of the environment (or the demo account).
-fn client(cli: &Cli, demo: bool) -> Result<Client> {
+pub(crate) fn client(cli: &Cli, demo: bool) -> Result<Client> {
     let g = &cli.global;
     let mut builder = Client::builder();
     if let Some(url) = &g.base_url {
@@ -155,12 +155,12 @@ fn client(cli: &Cli, demo: bool) -> Result<Client> {
     Ok(client)
 }
 
-fn emit(output: &Output, format: Format, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn emit(output: &Output, format: Format, out: &mut dyn Write) -> Result<()> {
     output.write(format, out).or_else(ignore_broken_pipe)
 }
 
 /// `vrm … | head`: the reader has what it wanted; other write errors fail.
-fn ignore_broken_pipe(e: std::io::Error) -> Result<()> {
+pub(crate) fn ignore_broken_pipe(e: std::io::Error) -> Result<()> {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Ok(())
     } else {
@@ -168,11 +168,11 @@ fn ignore_broken_pipe(e: std::io::Error) -> Result<()> {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Value {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-fn time_text(unix: Option<i64>) -> String {
+pub(crate) fn time_text(unix: Option<i64>) -> String {
     unix.map(rfc3339).unwrap_or_default()
 }
 
@@ -500,6 +500,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             )
         }
         Command::Tokens { action } => tokens(cli, action, out),
+        Command::Call(args) => crate::cmd::call::run(cli, args, out),
         Command::Cache { action } => cache(cli, action, out),
         Command::Codes {
             search,

@@ -1,5 +1,6 @@
 //! `vrm`: the VRM API from the command line, with the local cache.
 
+mod cmd;
 mod commands;
 mod output;
 mod progress;
@@ -321,6 +322,8 @@ pub enum Command {
         #[command(flatten)]
         out: Out,
     },
+    /// Any operation: METHOD PATH [--query K=V …] [--body JSON|@FILE].
+    Call(cmd::call::CallArgs),
     /// Shell completions.
     Completions {
         /// bash, zsh or fish.

@@ -340,6 +340,30 @@ impl Cache {
 }
 
 impl Store for Cache {
+    fn forget(&self, scope: i64, stale: &[(CacheKind, Option<u64>)]) -> Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(|e| self.error("forgetting stale answers", &e))?;
+        let mut dropped = 0;
+        for (kind, site) in stale {
+            dropped += match site {
+                Some(site) => tx.execute(
+                    "DELETE FROM responses WHERE scope = ?1 AND kind = ?2 AND site = ?3",
+                    params![scope, kind.as_str(), to_sql_id(*site)],
+                ),
+                None => tx.execute(
+                    "DELETE FROM responses WHERE scope = ?1 AND kind = ?2",
+                    params![scope, kind.as_str()],
+                ),
+            }
+            .map_err(|e| self.error("forgetting stale answers", &e))?;
+        }
+        tx.commit()
+            .map_err(|e| self.error("forgetting stale answers", &e))?;
+        Ok(dropped)
+    }
+
     fn identity(&self, host: &str, fingerprint: &str) -> Result<Option<u64>> {
         Cache::identity(self, host, fingerprint)
     }
