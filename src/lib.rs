@@ -146,7 +146,7 @@ pub use api::widgets::{GraphQuery, Widget, WidgetKind, WidgetQuery};
 pub use auth::{ApiToken, TokenKind};
 pub use client::{
     BASE_URL_ENV, Client, ClientBuilder, Counters, DEFAULT_BASE_URL, DEFAULT_CALL_DEADLINE,
-    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_PARALLEL_REQUESTS,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, CacheError, DecodeError, Error, Result, TransportError, TransportKind};

@@ -41,6 +41,9 @@ pub(crate) struct RateLimiter {
     limit: RateLimit,
     level: f64,
     last: Option<OffsetDateTime>,
+    /// Until when VRM asked every request of this client to wait (a 429's
+    /// `Retry-After`).
+    paused_until: Option<OffsetDateTime>,
 }
 
 impl RateLimiter {
@@ -49,12 +52,25 @@ impl RateLimiter {
             limit,
             level: 0.0,
             last: None,
+            paused_until: None,
         }
+    }
+
+    /// VRM answered 429 at `now` and asked for `wait`: every request of the
+    /// client, on any thread, waits until then.
+    pub(crate) fn pause(&mut self, now: OffsetDateTime, wait: Duration) {
+        let until = now.checked_add(time::Duration::try_from(wait).unwrap_or(time::Duration::MAX));
+        // Past the last representable time: paused "forever", not ignored.
+        let until = until.unwrap_or_else(|| PrimitiveDateTime::MAX.assume_utc());
+        self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
     }
 
     /// Reserve one request at `now`; returns how long to wait before sending it.
     pub(crate) fn reserve(&mut self, now: OffsetDateTime) -> Duration {
         let refill = self.limit.refill.as_secs_f64();
+        // Time only moves forward here: a clock that steps back must not
+        // leak the same interval twice.
+        let now = self.last.map_or(now, |last| last.max(now));
         if let Some(last) = self.last {
             let elapsed = (now - last).as_seconds_f64().max(0.0);
             if refill > 0.0 {
@@ -66,13 +82,18 @@ impl RateLimiter {
         self.last = Some(now);
         let capacity = f64::from(self.limit.capacity.max(1));
         self.level += 1.0;
-        if self.level <= capacity {
+        let paced = if self.level <= capacity {
             Duration::ZERO
         } else {
             // Finite and >= 0 by construction; a refill so long that the
             // wait overflows a Duration waits "forever" instead of panicking.
             Duration::try_from_secs_f64((self.level - capacity) * refill).unwrap_or(Duration::MAX)
-        }
+        };
+        let paused = match self.paused_until {
+            Some(until) if until > now => Duration::try_from(until - now).unwrap_or(Duration::MAX),
+            _ => Duration::ZERO,
+        };
+        paced.max(paused)
     }
 }
 
@@ -190,6 +211,86 @@ mod tests {
         assert!((wait.as_secs_f64() - 0.66).abs() < 1e-6, "{wait:?}");
         // After a full minute idle, the window is empty again.
         assert_eq!(limiter.reserve(at(1100.0)), Duration::ZERO);
+    }
+
+    /// The send times reserved, replayed through a bucket of the same
+    /// limit: the window never holds more than its capacity.
+    fn assert_within(limit: RateLimit, mut sends: Vec<f64>) {
+        sends.sort_by(f64::total_cmp);
+        let refill = limit.refill.as_secs_f64();
+        let (mut level, mut last) = (0.0f64, f64::NEG_INFINITY);
+        for (i, t) in sends.iter().enumerate() {
+            if last.is_finite() {
+                level = (level - (t - last) / refill).max(0.0);
+            }
+            last = *t;
+            level += 1.0;
+            assert!(
+                level <= f64::from(limit.capacity) + 1e-6,
+                "request {i} at {t} s finds {level} in a window of {}",
+                limit.capacity
+            );
+        }
+    }
+
+    #[test]
+    fn eight_threads_of_300_requests_never_overfill_the_window() {
+        let limiter = std::sync::Mutex::new(RateLimiter::new(RateLimit::VRM));
+        let base = std::time::Instant::now();
+        let sends = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..300 {
+                        // As the engine does: the time is read under the lock.
+                        let mut guard = limiter.lock().unwrap();
+                        let now = base.elapsed().as_secs_f64();
+                        let wait = guard.reserve(at(1000.0 + now));
+                        drop(guard);
+                        sends.lock().unwrap().push(now + wait.as_secs_f64());
+                    }
+                });
+            }
+        });
+        let sends = sends.into_inner().unwrap();
+        assert_eq!(sends.len(), 2400);
+        // The first 200 go at once, then 3 a second: the last waits
+        // 2,200 × 0.33 s.
+        let last = sends.iter().copied().fold(0.0, f64::max);
+        assert!((last - 2200.0 * 0.33).abs() < 1.0, "{last}");
+        assert_within(RateLimit::VRM, sends);
+    }
+
+    #[test]
+    fn a_clock_that_steps_back_leaks_nothing_twice() {
+        let limit = RateLimit {
+            capacity: 2,
+            refill: Duration::from_secs(1),
+        };
+        let mut limiter = RateLimiter::new(limit);
+        assert_eq!(limiter.reserve(at(10.0)), Duration::ZERO);
+        assert_eq!(limiter.reserve(at(10.0)), Duration::ZERO);
+        // Back in time, then forward again: still full at 10 s.
+        let wait = limiter.reserve(at(5.0));
+        assert!((wait.as_secs_f64() - 1.0).abs() < 1e-9, "{wait:?}");
+        let wait = limiter.reserve(at(10.0));
+        assert!((wait.as_secs_f64() - 2.0).abs() < 1e-9, "{wait:?}");
+    }
+
+    #[test]
+    fn a_pause_holds_every_request_until_it_ends() {
+        let mut limiter = RateLimiter::new(RateLimit::VRM);
+        limiter.pause(at(100.0), Duration::from_secs(5));
+        let wait = limiter.reserve(at(101.0));
+        assert!((wait.as_secs_f64() - 4.0).abs() < 1e-9, "{wait:?}");
+        // A shorter pause later does not shorten it.
+        limiter.pause(at(101.0), Duration::from_secs(1));
+        let wait = limiter.reserve(at(102.0));
+        assert!((wait.as_secs_f64() - 3.0).abs() < 1e-9, "{wait:?}");
+        assert_eq!(limiter.reserve(at(105.0)), Duration::ZERO);
+        // A huge Retry-After saturates instead of panicking.
+        limiter.pause(at(200.0), Duration::MAX);
+        assert!(limiter.reserve(at(201.0)) > Duration::from_secs(1 << 30));
     }
 
     #[test]

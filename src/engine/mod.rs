@@ -12,9 +12,10 @@ mod resource;
 mod session;
 mod stats;
 
+use std::collections::VecDeque;
 use std::io::Read;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -74,6 +75,8 @@ pub(crate) struct Engine {
     pub(crate) retry: RetryPolicy,
     /// The longest one whole call may take, attempts and waits included.
     pub(crate) deadline: Duration,
+    /// How many requests of one call may be in flight at once.
+    pub(crate) parallel: usize,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) store: Option<Arc<dyn Store>>,
     /// The SQLite store, when that is the store (for `Client::cache`).
@@ -115,9 +118,7 @@ impl Engine {
         let Some(ctx) = ctx else {
             let parts = resource.split(resource.whole());
             resource.planned(parts.len());
-            for part in parts {
-                self.fetch_part(call, &mut resource, None, part)?;
-            }
+            self.fetch_parts(call, &mut resource, None, parts)?;
             self.follow_up(call, &mut resource, None)?;
             return self.answer(call, resource, Source::Network);
         };
@@ -167,15 +168,13 @@ impl Engine {
         let stale_allowed = ctx.policy.is_stale_on_error() && holding.absent.is_empty();
         let parts: Vec<Part> = wanted.iter().flat_map(|&p| resource.split(p)).collect();
         resource.planned(parts.len());
-        for part in parts {
-            match self.fetch_part(call, &mut resource, Some(&ctx), part) {
-                Ok(()) => {}
-                Err(e) if e.is_network() && stale_allowed => {
-                    log::warn!("vrm failed ({e}); answering from the cache");
-                    return self.answer(call, resource, Source::Stale);
-                }
-                Err(e) => return Err(e),
+        match self.fetch_parts(call, &mut resource, Some(&ctx), parts) {
+            Ok(()) => {}
+            Err(e) if e.is_network() && stale_allowed => {
+                log::warn!("vrm failed ({e}); answering from the cache");
+                return self.answer(call, resource, Source::Stale);
             }
+            Err(e) => return Err(e),
         }
         self.follow_up(call, &mut resource, Some(&ctx))?;
         let source = if wanted == [whole] {
@@ -323,6 +322,77 @@ impl Engine {
         Ok(())
     }
 
+    /// Fetch `parts` and hand each answer to `resource`: one after another
+    /// (streamed) with one part or `parallel_requests(1)`, else on up to
+    /// that many threads. Only requests and bytes cross threads: every
+    /// answer is taken in on this thread, one at a time, as it arrives, and
+    /// at most two answers a thread wait in memory. The first failure stops
+    /// the parts not yet sent and is returned; each request sent is counted
+    /// in `call` all the same.
+    fn fetch_parts<R: Resource>(
+        &self,
+        call: &mut Call,
+        resource: &mut R,
+        ctx: Option<&StoreCtx<'_>>,
+        parts: Vec<Part>,
+    ) -> Result<()> {
+        let threads = self.parallel.min(parts.len());
+        if threads <= 1 {
+            for part in parts {
+                self.fetch_part(call, resource, ctx, part)?;
+            }
+            return Ok(());
+        }
+        let jobs: Mutex<VecDeque<(Part, Request)>> = Mutex::new(
+            parts
+                .into_iter()
+                .map(|part| (part, resource.request(part)))
+                .collect(),
+        );
+        let stop = AtomicBool::new(false);
+        let started = *call.started.get_or_insert_with(|| self.now());
+        let (done, arrived) = mpsc::sync_channel::<(Part, Result<Vec<u8>>, u32)>(threads);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let done = done.clone();
+                let (jobs, stop) = (&jobs, &stop);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let next = jobs
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .pop_front();
+                        let Some((part, request)) = next else {
+                            break;
+                        };
+                        let mut own = Call {
+                            requests: 0,
+                            started: Some(started),
+                        };
+                        let result = self.send(&mut own, &request);
+                        if done.send((part, result, own.requests)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done);
+            let mut outcome = Ok(());
+            // Until every thread has ended: what is in flight still arrives
+            // (and is counted) after a failure.
+            for (part, result, requests) in arrived {
+                call.requests = call.requests.saturating_add(requests);
+                if outcome.is_ok()
+                    && let Err(e) = result.and_then(|body| resource.absorb(ctx, part, body))
+                {
+                    stop.store(true, Ordering::Relaxed);
+                    outcome = Err(e);
+                }
+            }
+            outcome
+        })
+    }
+
     /// Send the request of `part` and hand its answer to `resource`.
     fn fetch_part<R: Resource>(
         &self,
@@ -390,6 +460,16 @@ impl Engine {
                             .as_deref()
                             .and_then(|v| parse_retry_after(v, self.now()));
                         let wait = retry_after.unwrap_or_else(|| self.retry.backoff(retries));
+                        // VRM's limit is the client's, not one thread's:
+                        // every request of the client waits it out.
+                        if let (Some(limiter), Some(asked)) = (&self.limiter, retry_after)
+                            && asked <= self.retry.max_retry_after
+                        {
+                            limiter
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .pause(self.now(), asked);
+                        }
                         // A 429 says the request was not processed: a write
                         // may be sent again too.
                         if retries >= self.retry.max_retries || wait > self.retry.max_retry_after {

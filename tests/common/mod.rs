@@ -2,6 +2,8 @@
 //! client pointed at it with a manual clock, so no test sleeps.
 #![allow(dead_code)]
 
+pub mod slow;
+
 use std::sync::{Mutex, Once};
 
 use mockito::{Matcher, Server, ServerGuard};
