@@ -139,6 +139,7 @@ mod store;
 mod transport;
 mod window;
 
+pub use api::fleet::{FleetProgress, FleetReport, SiteSync};
 pub use api::installations::{DownloadData, DownloadFormat, SiteApi};
 pub use api::stats::{OverallStatsQuery, Progress, StatsKind, StatsQuery};
 pub use api::users::{Revoke, UserApi};

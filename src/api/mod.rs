@@ -3,6 +3,7 @@
 //! the engine; none knows a cache or HTTP.
 
 pub mod call;
+pub mod fleet;
 pub mod installations;
 pub mod stats;
 pub mod users;

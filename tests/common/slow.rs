@@ -196,3 +196,84 @@ fn serve(state: &State, stream: TcpStream) {
     let _ = stream.write_all(&body);
     let _ = stream.flush();
 }
+
+/// The value of query parameter `key` in `target`.
+fn param<'a>(target: &'a str, key: &str) -> Option<&'a str> {
+    let query = target.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        pair.split_once('=')
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    })
+}
+
+/// The answers of a fleet of `sites` sites of account 22: `users/me`, the
+/// installations list, and stats of any site: one point per bucket of the
+/// query's interval for each code asked (`Pc`, `Gc`, `Pb` for kwh), its
+/// value a function of code and time.
+pub fn fleet(sites: u64) -> impl Fn(&str, &str) -> (u16, Vec<u8>) + Send + Sync + 'static {
+    move |_, target| {
+        if target.starts_with("users/me") {
+            return (
+                200,
+                br#"{"success":true,"user":{"id":22,"name":"Fleet owner"}}"#.to_vec(),
+            );
+        }
+        if target.starts_with("users/22/installations") {
+            let list: Vec<String> = (1..=sites)
+                .map(|i| {
+                    format!(
+                        r#"{{"idSite":{i},"name":"Site {i}","identifier":"c0ffee{i:04}","timezone":"Europe/Amsterdam"}}"#
+                    )
+                })
+                .collect();
+            let body = format!(r#"{{"success":true,"records":[{}]}}"#, list.join(","));
+            return (200, body.into_bytes());
+        }
+        if target.starts_with("installations/") && target.contains("/stats?") {
+            let step = match param(target, "interval") {
+                Some("15mins") => 900,
+                Some("days") => 86_400,
+                _ => 3600,
+            };
+            let start: i64 = param(target, "start")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let end: i64 = param(target, "end")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut codes: Vec<&str> = target
+                .split('&')
+                .filter_map(|p| p.strip_prefix("attributeCodes%5B%5D="))
+                .collect();
+            if codes.is_empty() {
+                codes = vec!["Pc", "Gc", "Pb"];
+            }
+            let mut body = String::from(r#"{"success":true,"records":{"#);
+            for (i, code) in codes.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(&format!("\"{code}\":["));
+                let mut t = start - start.rem_euclid(step);
+                let mut first = true;
+                while t < end {
+                    if !first {
+                        body.push(',');
+                    }
+                    first = false;
+                    let value = ((t / step) % 24 + i as i64) as f64 / 8.0;
+                    body.push_str(&format!("[{},{value}]", t * 1000));
+                    t += step;
+                }
+                body.push(']');
+            }
+            body.push_str(r#"},"totals":{}}"#);
+            return (200, body.into_bytes());
+        }
+        (
+            404,
+            br#"{"success":false,"errors":"no such route","error_code":"not_found"}"#.to_vec(),
+        )
+    }
+}

@@ -519,54 +519,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             let output = report(&client, site, window.start(), window.end())?;
             emit(&output, format, out)
         }
-        Command::Sync {
-            site,
-            from,
-            to,
-            kind,
-            codes,
-            out: o,
-        } => {
-            let site = site_id(site)?;
-            let window = window(&Window {
-                from: from.clone(),
-                to: to.clone(),
-            })?;
-            let codes = stats_kind(*kind, codes)?;
-            if cli.global.no_cache {
-                return Err(usage("sync fills the cache; drop --no-cache"));
-            }
-            let client = client(cli, false)?;
-            let query = match &codes {
-                None => StatsQuery::kwh(window, Interval::Hours),
-                Some(codes) => StatsQuery::custom(window, Interval::Hours, codes.iter().cloned()),
-            };
-            let mut bar = Progress::new("sync");
-            let stats = client
-                .site(site)
-                .stats_with_progress(&query, &mut |done, total| bar.update(done, total))?;
-            drop(bar);
-            let points = stats.point_count();
-            let mut table =
-                Table::new(["site", "from", "to", "points", "requests", "source"]).numeric(&[3, 4]);
-            table.push(vec![
-                site.to_string(),
-                rfc3339(window.start()),
-                rfc3339(window.end()),
-                points.to_string(),
-                stats.requests().to_string(),
-                stats.source().as_str().to_owned(),
-            ]);
-            let data = json!({
-                "site": site.get(),
-                "type": query.kind().as_str(),
-                "interval": "hours",
-                "start": window.start(),
-                "end": window.end(),
-                "points": points,
-            });
-            emit(&Output::from(&stats, data, table), format_of(cli, o), out)
-        }
+        Command::Sync(args) => crate::cmd::sync::run(cli, args, out),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut command, "vrm", out);

@@ -298,30 +298,8 @@ pub enum Command {
         #[command(flatten)]
         out: Out,
     },
-    /// Fill the cache with hourly stats over a long range (resumable).
-    Sync {
-        /// Installation id.
-        site: String,
-        /// Start, in the forms of --from elsewhere.
-        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
-        from: String,
-        /// End (default: now).
-        #[arg(
-            long,
-            value_name = "TIME",
-            allow_hyphen_values = true,
-            default_value = "now"
-        )]
-        to: String,
-        /// kwh or custom.
-        #[arg(long = "type", value_enum, default_value = "kwh")]
-        kind: StatsType,
-        /// Attribute codes for --type custom, comma separated.
-        #[arg(long, value_delimiter = ',')]
-        codes: Vec<String>,
-        #[command(flatten)]
-        out: Out,
-    },
+    /// Fill the cache with stats over a long range, for a site or --all (resumable).
+    Sync(cmd::sync::SyncArgs),
     /// Any operation: METHOD PATH [--query K=V …] [--body JSON|@FILE].
     Call(cmd::call::CallArgs),
     /// Shell completions.

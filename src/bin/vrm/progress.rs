@@ -19,6 +19,11 @@ impl Progress {
         }
     }
 
+    /// Change the label shown before the bar.
+    pub fn relabel(&mut self, label: impl Into<String>) {
+        self.label = label.into();
+    }
+
     /// Show `done` of `total`.
     pub fn update(&mut self, done: usize, total: usize) {
         if !self.enabled || total < 2 {
@@ -29,7 +34,7 @@ impl Progress {
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
-            "\r{} [{}{}] {done}/{total} requests",
+            "\r{} [{}{}] {done}/{total} requests\x1b[K",
             self.label,
             "#".repeat(filled),
             "-".repeat(WIDTH - filled)
