@@ -143,3 +143,57 @@ fn a_429_slows_every_request_of_the_client() {
     limited.assert();
     other.assert();
 }
+
+#[test]
+fn what_arrived_before_a_failure_is_kept_for_the_next_run() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let broken = Arc::new(AtomicBool::new(true));
+    let query = three_years(false);
+    // The last chunk fails while `broken`; the 35 others answer.
+    let flag = broken.clone();
+    let server = SlowVrm::start(Duration::from_millis(5), None, move |_, target| {
+        if target.starts_with("users/me") {
+            return (200, br#"{"success":true,"user":{"id":7}}"#.to_vec());
+        }
+        if flag.load(Ordering::SeqCst) && target.contains("/stats?") {
+            let chunk_start = common::query_param(target, "start").unwrap_or_default();
+            if chunk_start == query_last_chunk(target) {
+                return (400, br#"{"success":false,"errors":"Bad window"}"#.to_vec());
+            }
+        }
+        (200, stats_body(target, HOUR))
+    });
+    let dir = TempDir::new("parallel-keep");
+    let cache = Cache::open(dir.join("c.db")).expect("cache");
+    let client = client(&server, 6, Some(&cache));
+    client
+        .site(SiteId(3))
+        .stats(&query)
+        .expect_err("the last chunk fails");
+    let sent = server.requests();
+    broken.store(false, Ordering::SeqCst);
+    let again = client.site(SiteId(3)).stats(&query).expect("then answers");
+    assert_eq!(again.source(), Source::Mixed);
+    // Only what was never kept is asked again: the failed chunk, and the
+    // ones the stop kept from being sent.
+    assert_eq!(
+        u64::from(again.requests()) + (sent as u64 - 1),
+        37,
+        "every chunk fetched once in all, plus the failed one"
+    );
+}
+
+/// The `start` of the last 31-day chunk of the window `target` belongs to:
+/// its own start when its end is the window's end.
+fn query_last_chunk(target: &str) -> String {
+    let end: i64 = common::query_param(target, "end")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let window_end = common::NOW - common::NOW % DAY - 30 * DAY;
+    if end == window_end {
+        common::query_param(target, "start").unwrap_or_default()
+    } else {
+        String::new()
+    }
+}

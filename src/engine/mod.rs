@@ -327,8 +327,8 @@ impl Engine {
     /// that many threads. Only requests and bytes cross threads: every
     /// answer is taken in on this thread, one at a time, as it arrives, and
     /// at most two answers a thread wait in memory. The first failure stops
-    /// the parts not yet sent and is returned; each request sent is counted
-    /// in `call` all the same.
+    /// the parts not yet sent and is returned; what was in flight is still
+    /// taken in (and kept), and each request sent is counted in `call`.
     fn fetch_parts<R: Resource>(
         &self,
         call: &mut Call,
@@ -379,14 +379,15 @@ impl Engine {
             drop(done);
             let mut outcome = Ok(());
             // Until every thread has ended: what is in flight still arrives
-            // (and is counted) after a failure.
+            // after a failure, is counted, and is kept (a later run then
+            // asks only for what failed).
             for (part, result, requests) in arrived {
                 call.requests = call.requests.saturating_add(requests);
-                if outcome.is_ok()
-                    && let Err(e) = result.and_then(|body| resource.absorb(ctx, part, body))
-                {
+                if let Err(e) = result.and_then(|body| resource.absorb(ctx, part, body)) {
                     stop.store(true, Ordering::Relaxed);
-                    outcome = Err(e);
+                    if outcome.is_ok() {
+                        outcome = Err(e);
+                    }
                 }
             }
             outcome

@@ -8,15 +8,15 @@ use time::OffsetDateTime;
 use vrm::models::{Series, Stats};
 use vrm::{
     Cache, CacheKind, CacheMode, Client, DownloadData, DownloadFormat, Fetched, GraphQuery,
-    Interval, OverallStatsQuery, Purge, Revoke, SiteId, Source, StatsQuery, TimeWindow, Widget,
+    Interval, OverallStatsQuery, Purge, Revoke, SiteId, StatsQuery, TimeWindow, Widget,
     WidgetQuery,
 };
 
+use crate::cmd::report::{Bound, combine};
 use crate::output::{
     Format, Output, Table, cell, document, escape, num, text, write_json, write_json_line,
 };
 use crate::progress::Progress;
-use crate::report::{Report, local_days};
 use crate::times::{parse_age, parse_time, rfc3339};
 use crate::{CacheAction, Cli, Command, Failure, Out, StatsType, TokensAction, Window};
 
@@ -507,18 +507,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             device,
             out: o,
         } => codes(search.as_deref(), device.as_deref(), format_of(cli, o), out),
-        Command::Report {
-            site,
-            window: w,
-            out: o,
-        } => {
-            let site = site_id(site)?;
-            let window = window(w)?;
-            let client = client(cli, false)?;
-            let format = format_of(cli, o);
-            let output = report(&client, site, window.start(), window.end())?;
-            emit(&output, format, out)
-        }
+        Command::Report(args) => crate::cmd::report::run(cli, args, out),
         Command::Sync(args) => crate::cmd::sync::run(cli, args, out),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -978,55 +967,6 @@ fn codes(
     emit(&output, format, out)
 }
 
-/// The energy report of `site` over the local days covering `[from, to)`.
-fn report(client: &Client, site: SiteId, from: i64, to: i64) -> Result<Output> {
-    let sites = client.installations()?;
-    let Some(installation) = sites.iter().find(|s| s.id_site == site) else {
-        return Err(Failure::Answer(format!(
-            "site {site}: not among this account's installations (see `vrm installations`)"
-        )));
-    };
-    let tz_name = installation
-        .timezone
-        .clone()
-        .unwrap_or_else(|| "UTC".into());
-    let days = local_days(&tz_name, from, to).map_err(Failure::Answer)?;
-    let window = TimeWindow::from_unix(days.start, days.end)?;
-    let mut bar = Progress::new("report");
-    let stats = client.site(site).stats_with_progress(
-        &StatsQuery::kwh(window, Interval::Hours),
-        &mut |done, total| bar.update(done, total),
-    )?;
-    drop(bar);
-    let report = Report::build(&stats, &days);
-    let source = combine(sites.source(), stats.source());
-    let mut output = Output {
-        source,
-        requests: sites.requests() + stats.requests(),
-        data: report.json(site.get(), &days),
-        table: report.table(),
-        notes: Vec::new(),
-    };
-    for line in report.chart() {
-        output = output.note(line);
-    }
-    Ok(output.note(format!(
-        "{} ({tz_name}), from {} ({})",
-        installation.name.as_deref().unwrap_or("?"),
-        source.as_str(),
-        requests_text(sites.requests() + stats.requests())
-    )))
-}
-
-/// The source of an answer made of two.
-fn combine(a: Source, b: Source) -> Source {
-    match (a, b) {
-        (x, y) if x == y => x,
-        (Source::Stale, _) | (_, Source::Stale) => Source::Stale,
-        _ => Source::Mixed,
-    }
-}
-
 /// `vrm demo`: the whole flow on the demo account.
 /// The two ways on when the demo account cannot be used.
 const DEMO_WAYS_ON: &str = "set VRM_TOKEN to a personal access token (VRM → Preferences → \
@@ -1082,7 +1022,9 @@ fn demo(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<()> {
     let stats = client
         .site(site)
         .stats(&StatsQuery::kwh(week, Interval::Days))?;
-    let report = report(&client, site, today - 3 * 86_400, today)?;
+    // The last three whole days in the site's own time zone.
+    let report =
+        crate::cmd::report::build(&client, site, Bound::Today(-3), Bound::Today(0))?.output;
     let source = combine(combine(sites.source(), stats.source()), report.source);
     let requests = sites.requests() + stats.requests() + report.requests;
     let data = json!({

@@ -289,15 +289,9 @@ pub enum Command {
         #[command(flatten)]
         out: Out,
     },
-    /// Energy flows per day in the installation's time zone, with a chart.
-    Report {
-        /// Installation id.
-        site: String,
-        #[command(flatten)]
-        window: Window,
-        #[command(flatten)]
-        out: Out,
-    },
+    /// Energy flows per local day in the installation's time zone, with a
+    /// chart (--html, --svg for one to open).
+    Report(cmd::report::ReportArgs),
     /// Fill the cache with stats over a long range, for a site or --all (resumable).
     Sync(cmd::sync::SyncArgs),
     /// Any operation: METHOD PATH [--query K=V …] [--body JSON|@FILE].
