@@ -2,7 +2,11 @@
 //! its arguments, its run and its output. What they share (the client,
 //! the output forms, times) is in `commands`, `output` and `times`.
 
+pub mod alarms;
 pub mod call;
+pub mod dess;
+pub mod settings;
+pub mod tags;
 
 use std::io::{BufRead, IsTerminal, Write};
 
