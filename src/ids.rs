@@ -231,3 +231,10 @@ mod tests {
         assert_eq!(set.len(), 1);
     }
 }
+
+id_type!(
+    /// An alarm's id, as `POST /installations/{idSite}/clear-alarm` names
+    /// it (VRM's `alarmId`).
+    AlarmId,
+    "alarm id"
+);

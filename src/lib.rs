@@ -113,12 +113,19 @@ pub mod bench_support;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod wire {
+    pub use crate::models::alarms::{AlarmLogResponse, AlarmWriteResponse, AlarmsResponse};
     pub use crate::models::auth::LoginResponse;
+    pub use crate::models::dess::{
+        DynamicEssResponse, DynamicEssScheduleResponse, DynamicEssWriteResponse,
+    };
     pub use crate::models::devices::SystemOverviewResponse;
     pub use crate::models::diagnostics::DiagnosticsResponse;
     pub use crate::models::downloads::DataDownloadResponse;
     pub use crate::models::error_body::ApiErrorBody;
     pub use crate::models::installations::{InstallationsResponse, TagsResponse};
+    pub use crate::models::settings::{
+        Ack, CustomWidgetCreated, CustomWidgetResponse, ForecastsResetResponse, SettingsResponse,
+    };
     pub use crate::models::stats::{OverallStatsResponse, StatsResponse};
     pub use crate::models::tokens::{RevokeResponse, TokensResponse};
     pub use crate::models::users::MeResponse;
@@ -139,9 +146,13 @@ mod store;
 mod transport;
 mod window;
 
+pub use api::alarms::{AlarmLogQuery, AlarmSpec};
+pub use api::dess::{DynamicEssMethod, DynamicEssUpdate, PriceDays, PriceSlot};
 pub use api::fleet::{FleetProgress, FleetReport, SiteSync};
 pub use api::installations::{DownloadData, DownloadFormat, SiteApi};
+pub use api::settings::{CustomWidgetSpec, SiteSettings};
 pub use api::stats::{OverallStatsQuery, Progress, StatsKind, StatsQuery};
+pub use api::tags::TagSource;
 pub use api::users::{Revoke, UserApi};
 pub use api::widgets::{GraphQuery, Widget, WidgetKind, WidgetQuery};
 pub use auth::{ApiToken, TokenKind};
@@ -152,6 +163,7 @@ pub use client::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, CacheError, DecodeError, Error, Result, TransportError, TransportKind};
 pub use fetched::{Fetched, Source};
+pub use ids::AlarmId;
 pub use ids::{AccessTokenId, ParseIdError, SiteId, UserId};
 pub use request::Method;
 pub use resilience::{RateLimit, RetryPolicy};

@@ -12,8 +12,8 @@ use crate::fetched::Fetched;
 use crate::ids::SiteId;
 use crate::models::{
     DataDownloadResponse, DiagnosticRecord, DiagnosticsResponse, GpsDownloadResponse, GraphRecords,
-    GraphResponse, OverallStats, OverallStatsResponse, SystemOverview, SystemOverviewResponse, Tag,
-    TagsResponse, WidgetRecords, WidgetResponse,
+    GraphResponse, OverallStats, OverallStatsResponse, SystemOverview, SystemOverviewResponse,
+    WidgetRecords, WidgetResponse,
 };
 use crate::request::Request;
 use crate::store::DiagnosticChange;
@@ -149,23 +149,6 @@ impl SiteApi<'_> {
             .engine()
             .run(&mut Call::new(), plain)?
             .map(|r| r.records))
-    }
-
-    /// The installation's tags.
-    ///
-    /// `GET /installations/{idSite}/tags`
-    ///
-    /// # Errors
-    /// Transport, API and decode errors.
-    pub fn tags(&self) -> Result<Fetched<Vec<Tag>>> {
-        let request = Request::get(
-            "installations/{idSite}/tags",
-            format!("installations/{}/tags", self.id),
-        );
-        Ok(self
-            .client
-            .call_json::<TagsResponse>(request, self.keep(CacheKind::Tags))?
-            .map(|r| r.tags))
     }
 
     /// GPS tracks over `window`.

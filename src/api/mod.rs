@@ -2,10 +2,14 @@
 //! Each builds its requests and reads its answers, and hands the call to
 //! the engine; none knows a cache or HTTP.
 
+pub mod alarms;
 pub mod call;
+pub mod dess;
 pub mod fleet;
 pub mod installations;
+pub mod settings;
 pub mod stats;
+pub mod tags;
 pub mod users;
 pub mod widgets;
 

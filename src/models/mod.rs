@@ -15,21 +15,27 @@
 
 pub(crate) mod de;
 
+pub(crate) mod alarms;
 pub(crate) mod auth;
+pub(crate) mod dess;
 pub(crate) mod devices;
 pub(crate) mod diagnostics;
 pub(crate) mod downloads;
 pub(crate) mod error_body;
 pub(crate) mod installations;
+pub(crate) mod settings;
 pub(crate) mod stats;
 pub(crate) mod tokens;
 pub(crate) mod users;
 pub(crate) mod widgets;
 
+pub use alarms::{Alarm, AlarmAttribute, AlarmDevice, AlarmLog, AlarmLogEntry, AlarmUser, Alarms};
+pub use dess::{DynamicEssSchedule, DynamicEssSettings};
 pub use devices::{Device, SystemOverview};
 pub use diagnostics::DiagnosticRecord;
 pub use downloads::GpsDownloadResponse;
 pub use installations::{EnumValue, ExtendedAttribute, Installation, InstanceValue, Tag};
+pub use settings::CustomWidget;
 pub use stats::{OverallPeriod, OverallStats, Point, Series, Stats, Total};
 pub use tokens::{AccessToken, CreateTokenResponse, RevokeData};
 pub use users::User;

@@ -483,24 +483,17 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                 .map_err(|e| Failure::Io(e.to_string())),
             }
         }
-        Command::Tags { site, out: o } => {
-            let site = site_id(site)?;
-            let client = client(cli, false)?;
-            let tags = client.site(site).tags()?;
-            let mut table = Table::new(["source", "tag"]);
-            for (source, names) in vrm::models::Tag::by_source(&tags) {
-                for name in names {
-                    table.push(vec![source.to_owned(), name.to_owned()]);
-                }
-            }
-            emit(
-                &Output::from(&tags, json!({ "tags": tags.value() }), table),
-                format_of(cli, o),
-                out,
-            )
-        }
+        Command::Tags(args) => crate::cmd::tags::run(cli, args, out),
         Command::Tokens { action } => tokens(cli, action, out),
         Command::Call(args) => crate::cmd::call::run(cli, args, out),
+        Command::Alarms { action } => crate::cmd::alarms::run(cli, action, out),
+        Command::Dess { action } => crate::cmd::dess::run(cli, action, out),
+        Command::Settings(args) => crate::cmd::settings::run_settings(cli, args, out),
+        Command::Favorite(args) => crate::cmd::settings::run_favorite(cli, args, out),
+        Command::Forecasts { action } => crate::cmd::settings::run_forecasts(cli, action, out),
+        Command::CustomWidget { action } => {
+            crate::cmd::settings::run_custom_widget(cli, action, out)
+        }
         Command::Cache { action } => cache(cli, action, out),
         Command::Codes {
             search,

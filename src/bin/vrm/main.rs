@@ -262,13 +262,8 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// The tags of an installation.
-    Tags {
-        /// Installation id.
-        site: String,
-        #[command(flatten)]
-        out: Out,
-    },
+    /// The tags of an installation: SITE [--filter SOURCE], or list|add|remove.
+    Tags(cmd::tags::TagsArgs),
     /// Personal access tokens.
     Tokens {
         #[command(subcommand)]
@@ -296,6 +291,30 @@ pub enum Command {
     Sync(cmd::sync::SyncArgs),
     /// Any operation: METHOD PATH [--query K=V …] [--body JSON|@FILE].
     Call(cmd::call::CallArgs),
+    /// The alarms of an installation: list, add, edit, remove, clear, log.
+    Alarms {
+        #[command(subcommand)]
+        action: cmd::alarms::AlarmsAction,
+    },
+    /// Dynamic ESS of an installation: get, set, schedule, adjust.
+    Dess {
+        #[command(subcommand)]
+        action: cmd::dess::DessAction,
+    },
+    /// Change settings of an installation (name, notes, alarms, …).
+    Settings(cmd::settings::SettingsArgs),
+    /// Mark an installation a favorite (--off to unmark).
+    Favorite(cmd::settings::FavoriteArgs),
+    /// Forecasts of an installation: last-reset, reset.
+    Forecasts {
+        #[command(subcommand)]
+        action: cmd::settings::ForecastsAction,
+    },
+    /// Custom widgets of an installation: get, add, edit, remove.
+    CustomWidget {
+        #[command(subcommand)]
+        action: cmd::settings::CustomWidgetAction,
+    },
     /// Shell completions.
     Completions {
         /// bash, zsh or fish.

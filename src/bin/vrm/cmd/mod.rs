@@ -2,9 +2,13 @@
 //! its arguments, its run and its output. What they share (the client,
 //! the output forms, times) is in `commands`, `output` and `times`.
 
+pub mod alarms;
 pub mod call;
+pub mod dess;
 pub mod report;
+pub mod settings;
 pub mod sync;
+pub mod tags;
 
 use std::io::{BufRead, IsTerminal, Write};
 
