@@ -231,3 +231,21 @@ mod tests {
         assert_eq!(set.len(), 1);
     }
 }
+
+id_type!(
+    /// A user group (team) id: VRM's `idUserGroup`.
+    UserGroupId,
+    "user group id"
+);
+
+id_type!(
+    /// An installation group (site group) id: VRM's `idSiteGroup`.
+    SiteGroupId,
+    "site group id"
+);
+
+id_type!(
+    /// A pending invitation's id: VRM's `idInvite`.
+    InviteId,
+    "invite id"
+);

@@ -1161,7 +1161,7 @@ fn tokens_list_create_and_revoke() {
 
     let revoke_one = env
         .server
-        .mock("GET", "/users/22/accesstokens/51/revoke")
+        .mock("DELETE", "/users/22/accesstokens/51")
         .with_body(r#"{"success":true,"data":{"removed":1}}"#)
         .expect(1)
         .create();
@@ -1170,8 +1170,8 @@ fn tokens_list_create_and_revoke() {
     let revoke_all = env
         .server
         .mock(
-            "GET",
-            Matcher::Regex(r"^/users/22/accesstokens/(\*|%2A)/revoke$".into()),
+            "DELETE",
+            Matcher::Regex(r"^/users/22/accesstokens/(\*|%2A)$".into()),
         )
         .with_body(fixture("tokens_revoke.json"))
         .expect(1)

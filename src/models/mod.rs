@@ -15,6 +15,7 @@
 
 pub(crate) mod de;
 
+pub(crate) mod access;
 pub(crate) mod auth;
 pub(crate) mod devices;
 pub(crate) mod diagnostics;
@@ -26,6 +27,10 @@ pub(crate) mod tokens;
 pub(crate) mod users;
 pub(crate) mod widgets;
 
+pub use access::{
+    AccessLevel, InvitedUser, PendingUser, SiteGroup, SiteInvite, SiteUser, SiteUserGroup,
+    SiteUsers,
+};
 pub use devices::{Device, SystemOverview};
 pub use diagnostics::DiagnosticRecord;
 pub use downloads::GpsDownloadResponse;
@@ -33,6 +38,7 @@ pub use installations::{EnumValue, ExtendedAttribute, Installation, InstanceValu
 pub use stats::{OverallPeriod, OverallStats, Point, Series, Stats, Total};
 pub use tokens::{AccessToken, CreateTokenResponse, RevokeData};
 pub use users::User;
+pub use users::{AccessRequest, Invites, SearchHit, SiteGroupInvite, UserGroupInvite};
 pub use widgets::{
     AttributeMeta, GraphPoint, GraphRecords, SecondsAgo, StateChange, StateData, SummaryAttribute,
     SummaryData, WidgetRecords,
@@ -41,6 +47,7 @@ pub use widgets::{
 // The whole bodies of the endpoints: the methods return what is inside
 // them, so they are the crate's own (and, for its tests and benches, the
 // private feature `internals` shows them as `vrm::wire`).
+pub(crate) use access::{AckResponse, InviteResponse, InviteRightsResponse, SiteUsersResponse};
 pub(crate) use auth::LoginResponse;
 pub(crate) use devices::SystemOverviewResponse;
 pub(crate) use diagnostics::DiagnosticsResponse;
@@ -50,4 +57,5 @@ pub(crate) use installations::{InstallationsResponse, TagsResponse};
 pub(crate) use stats::{OverallStatsResponse, StatsResponse};
 pub(crate) use tokens::{RevokeResponse, TokensResponse};
 pub(crate) use users::MeResponse;
+pub(crate) use users::{InvitesResponse, SearchResponse, SiteIdResponse};
 pub(crate) use widgets::{GraphResponse, WidgetResponse};
