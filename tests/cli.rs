@@ -1176,7 +1176,9 @@ fn tokens_list_create_and_revoke() {
         .with_body(fixture("tokens_revoke.json"))
         .expect(1)
         .create();
-    let run = env.run(&["tokens", "revoke", "*", "--format", "csv"]).ok();
+    let run = env
+        .run(&["tokens", "revoke", "*", "--yes", "--format", "csv"])
+        .ok();
     assert_eq!(csv(&run.stdout, &["revoked"]), [["3"]]);
     let run = env.run(&["tokens", "revoke", "fifty"]).code(2);
     let line = run.one_line_error();

@@ -3,6 +3,10 @@
 //! the output forms, times) is in `commands`, `output` and `times`.
 
 pub mod call;
+pub mod search;
+pub mod sites;
+pub mod tokens;
+pub mod users;
 
 use std::io::{BufRead, IsTerminal, Write};
 
