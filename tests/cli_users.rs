@@ -572,3 +572,47 @@ fn tokens_create_with_expiry_and_revoke() {
     me.assert();
     assert_all(&all);
 }
+
+#[test]
+fn every_new_command_offline_on_an_empty_cache_sends_nothing() {
+    let mut env = Env::new("offline");
+    let all = env.catch_all();
+    for args in [
+        &["search", "foo"][..],
+        &["site-id", "d41243cd7c66"],
+        &["sites", "add", "d41243cd7c66"],
+        &["sites", "unlink", "60", "--yes"],
+        &["invites"],
+        &["users", "60"],
+        &[
+            "users",
+            "60",
+            "invite",
+            "Bob",
+            "bob@example.com",
+            "--level",
+            "0",
+        ],
+        &["users", "60", "remove", "1", "--yes"],
+        &["users", "60", "rights", "1=0"],
+        &["users", "60", "invite-rights", "a@example.com=0"],
+        &["users", "60", "link-groups", "1=0"],
+        &["users", "60", "group-level", "1", "0"],
+        &["users", "60", "remove-group", "1", "--yes"],
+        &["tokens", "list"],
+        &["tokens", "create", "x", "--expiry", "+1d"],
+        &["tokens", "revoke", "5"],
+        &["tokens", "revoke", "*", "--yes"],
+    ] {
+        let mut with = vec!["--offline"];
+        with.extend_from_slice(args);
+        let run = env.run(&with).code(5);
+        assert!(
+            run.error().contains("offline"),
+            "vrm {}: {}",
+            with.join(" "),
+            run.stderr
+        );
+    }
+    assert_all(&all);
+}
