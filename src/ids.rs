@@ -238,3 +238,21 @@ id_type!(
     AlarmId,
     "alarm id"
 );
+
+id_type!(
+    /// A user group (team) id: VRM's `idUserGroup`.
+    UserGroupId,
+    "user group id"
+);
+
+id_type!(
+    /// An installation group (site group) id: VRM's `idSiteGroup`.
+    SiteGroupId,
+    "site group id"
+);
+
+id_type!(
+    /// A pending invitation's id: VRM's `idInvite`.
+    InviteId,
+    "invite id"
+);

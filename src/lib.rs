@@ -113,6 +113,9 @@ pub mod bench_support;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod wire {
+    pub use crate::models::access::{
+        AckResponse, InviteResponse, InviteRightsResponse, SiteUsersResponse,
+    };
     pub use crate::models::alarms::{AlarmLogResponse, AlarmWriteResponse, AlarmsResponse};
     pub use crate::models::auth::LoginResponse;
     pub use crate::models::dess::{
@@ -129,6 +132,7 @@ pub mod wire {
     pub use crate::models::stats::{OverallStatsResponse, StatsResponse};
     pub use crate::models::tokens::{RevokeResponse, TokensResponse};
     pub use crate::models::users::MeResponse;
+    pub use crate::models::users::{InvitesResponse, SearchResponse, SiteIdResponse};
     pub use crate::models::widgets::{GraphResponse, WidgetResponse};
 }
 pub mod catalog;
@@ -146,6 +150,7 @@ mod store;
 mod transport;
 mod window;
 
+pub use api::access::{GroupAccess, Invite, InviteRights, UserRights};
 pub use api::alarms::{AlarmLogQuery, AlarmSpec};
 pub use api::dess::{DynamicEssMethod, DynamicEssUpdate, PriceDays, PriceSlot};
 pub use api::fleet::{FleetProgress, FleetReport, SiteSync};
@@ -153,6 +158,7 @@ pub use api::installations::{DownloadData, DownloadFormat, SiteApi};
 pub use api::settings::{CustomWidgetSpec, SiteSettings};
 pub use api::stats::{OverallStatsQuery, Progress, StatsKind, StatsQuery};
 pub use api::tags::TagSource;
+pub use api::users::UserRef;
 pub use api::users::{Revoke, UserApi};
 pub use api::widgets::{GraphQuery, Widget, WidgetKind, WidgetQuery};
 pub use auth::{ApiToken, TokenKind};
@@ -165,6 +171,7 @@ pub use error::{ApiError, CacheError, DecodeError, Error, Result, TransportError
 pub use fetched::{Fetched, Source};
 pub use ids::AlarmId;
 pub use ids::{AccessTokenId, ParseIdError, SiteId, UserId};
+pub use ids::{InviteId, SiteGroupId, UserGroupId};
 pub use request::Method;
 pub use resilience::{RateLimit, RetryPolicy};
 pub use store::sqlite::{CacheInfo, KindRows, Purge, SiteRows};

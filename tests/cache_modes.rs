@@ -152,7 +152,7 @@ fn token_calls_and_logins_are_never_cached() {
         .expect(2)
         .create();
     let revoke = server
-        .mock("GET", "/users/22/accesstokens/*/revoke")
+        .mock("DELETE", "/users/22/accesstokens/*")
         .with_body(fixture("tokens_revoke.json"))
         .expect(2)
         .create();

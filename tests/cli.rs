@@ -1160,7 +1160,7 @@ fn tokens_list_create_and_revoke() {
 
     let revoke_one = env
         .server
-        .mock("GET", "/users/22/accesstokens/51/revoke")
+        .mock("DELETE", "/users/22/accesstokens/51")
         .with_body(r#"{"success":true,"data":{"removed":1}}"#)
         .expect(1)
         .create();
@@ -1169,13 +1169,15 @@ fn tokens_list_create_and_revoke() {
     let revoke_all = env
         .server
         .mock(
-            "GET",
-            Matcher::Regex(r"^/users/22/accesstokens/(\*|%2A)/revoke$".into()),
+            "DELETE",
+            Matcher::Regex(r"^/users/22/accesstokens/(\*|%2A)$".into()),
         )
         .with_body(fixture("tokens_revoke.json"))
         .expect(1)
         .create();
-    let run = env.run(&["tokens", "revoke", "*", "--format", "csv"]).ok();
+    let run = env
+        .run(&["tokens", "revoke", "*", "--yes", "--format", "csv"])
+        .ok();
     assert_eq!(csv(&run.stdout, &["revoked"]), [["3"]]);
     let run = env.run(&["tokens", "revoke", "fifty"]).code(2);
     let line = run.one_line_error();

@@ -372,7 +372,10 @@ fn commands(dir: &TempDir) -> Vec<(&'static str, Vec<String>)> {
             strings(&["tokens", "create", "offline-test"]),
         ),
         ("tokens revoke", strings(&["tokens", "revoke", "50"])),
-        ("tokens revoke *", strings(&["tokens", "revoke", "*"])),
+        (
+            "tokens revoke *",
+            strings(&["tokens", "revoke", "*", "--yes"]),
+        ),
         ("report", with_window(&["report", SITE])),
         ("sync", strings(&["sync", SITE, "--from", FROM, "--to", TO])),
         ("cache info", strings(&["cache", "info"])),

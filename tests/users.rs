@@ -1,5 +1,7 @@
-//! Users: `users/me`, a user's installations (plain and `extended=1`) and
-//! personal access tokens (list, create, revoke one or all).
+//! Users: `users/me`, a user's installations (plain, `extended=1`, one
+//! site by `idSite`), `users/me/…` in place of an id, search, invites,
+//! get-site-id, addsite, and personal access tokens (list, create with or
+//! without expiry, revoke one or all the 2026 way with the old fallback).
 //!
 //! Every mock pins the method, the path, the exact query, the
 //! `X-Authorization` header and (for POSTs) the JSON body, and expects to be
@@ -11,7 +13,7 @@ use common::{NOW, expect_get, fixture, server, token_header};
 use mockito::Matcher;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use vrm::{AccessTokenId, Error, Revoke, SiteId, Source, UserId};
+use vrm::{AccessTokenId, Cache, CacheMode, Error, Revoke, SiteId, Source, UserId};
 
 const USER: UserId = UserId(22);
 
@@ -543,15 +545,38 @@ fn create_access_token_with_an_empty_name_sends_nothing() {
     nothing.assert();
 }
 
-#[test]
-fn revoke_one_access_token() {
-    let mut server = server();
-    let revoke = server
-        .mock("GET", "/users/22/accesstokens/50/revoke")
+// ---- revoke: DELETE first, the old GET only after a 404 or 405 ------------------------
+
+/// Mock `DELETE /users/22/accesstokens/{which}` answering `status` and `body`.
+fn expect_delete(
+    server: &mut mockito::ServerGuard,
+    which: &str,
+    status: usize,
+    body: &str,
+) -> mockito::Mock {
+    server
+        .mock("DELETE", format!("/users/22/accesstokens/{which}").as_str())
         .match_query(no_query())
         .match_header("x-authorization", token_header().as_str())
-        .with_body(r#"{"success":true,"data":{"removed":1}}"#)
+        .with_status(status)
+        .with_body(body)
         .expect(1)
+        .create()
+}
+
+#[test]
+fn revoke_one_access_token_with_delete() {
+    let mut server = server();
+    let revoke = expect_delete(
+        &mut server,
+        "50",
+        200,
+        r#"{"success":true,"data":{"removed":1}}"#,
+    );
+    let old = server
+        .mock("GET", Matcher::Any)
+        .match_query(Matcher::Any)
+        .expect(0)
         .create();
     let (client, _) = common::client(&server);
     let removed = client
@@ -559,20 +584,15 @@ fn revoke_one_access_token() {
         .revoke_access_token(Revoke::Id(AccessTokenId(50)))
         .unwrap();
     assert_eq!(*removed, 1);
-    assert_eq!(removed.requests(), 1);
+    assert_eq!((removed.requests(), removed.source()), (1, Source::Network));
     revoke.assert();
+    old.assert();
 }
 
 #[test]
 fn revoke_every_access_token_with_the_wildcard() {
     let mut server = server();
-    let revoke = server
-        .mock("GET", "/users/22/accesstokens/*/revoke")
-        .match_query(no_query())
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(fixture("tokens_revoke.json"))
-        .expect(1)
-        .create();
+    let revoke = expect_delete(&mut server, "*", 200, &fixture("tokens_revoke.json"));
     let (client, _) = common::client(&server);
     let removed = client.user(USER).revoke_access_token(Revoke::All).unwrap();
     assert_eq!(removed.into_value(), 3);
@@ -580,36 +600,466 @@ fn revoke_every_access_token_with_the_wildcard() {
 }
 
 #[test]
-fn revoke_quirks_string_and_false_counts() {
+fn revoke_an_unknown_id_says_removed_zero() {
     let mut server = server();
-    let as_string = server
-        .mock("GET", "/users/22/accesstokens/51/revoke")
-        .match_query(no_query())
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(r#"{"success":true,"data":{"removed":"1","note":"x"}}"#)
-        .expect(1)
-        .create();
-    let as_false = server
-        .mock("GET", "/users/22/accesstokens/52/revoke")
-        .match_query(no_query())
-        .match_header("x-authorization", token_header().as_str())
-        .with_body(r#"{"success":true,"data":{"removed":false}}"#)
-        .expect(1)
-        .create();
-    let (client, _) = common::client(&server);
-    let user = client.user(USER);
-    assert_eq!(
-        *user
-            .revoke_access_token(Revoke::Id(AccessTokenId(51)))
-            .unwrap(),
-        1
+    let revoke = expect_delete(
+        &mut server,
+        "999",
+        200,
+        r#"{"success":true,"data":{"removed":0}}"#,
     );
+    let (client, _) = common::client(&server);
+    let removed = client
+        .user(USER)
+        .revoke_access_token(Revoke::Id(AccessTokenId(999)))
+        .unwrap();
+    assert_eq!(*removed, 0, "VRM knew no such token: the caller sees 0");
+    revoke.assert();
+}
+
+#[test]
+fn revoke_falls_back_to_the_old_get_after_a_404_or_a_405() {
+    for status in [404, 405] {
+        let mut server = server();
+        let delete = expect_delete(
+            &mut server,
+            "51",
+            status,
+            r#"{"success":false,"errors":"No route","error_code":"route_not_found"}"#,
+        );
+        let old = server
+            .mock("GET", "/users/22/accesstokens/51/revoke")
+            .match_query(no_query())
+            .match_header("x-authorization", token_header().as_str())
+            .with_body(r#"{"success":true,"data":{"removed":"1","note":"x"}}"#)
+            .expect(1)
+            .create();
+        let (client, _) = common::client(&server);
+        let removed = client
+            .user(USER)
+            .revoke_access_token(Revoke::Id(AccessTokenId(51)))
+            .unwrap();
+        assert_eq!(*removed, 1, "after {status}");
+        assert_eq!(removed.requests(), 2, "both requests counted");
+        delete.assert();
+        old.assert();
+    }
+}
+
+#[test]
+fn revoke_does_not_fall_back_after_other_errors() {
+    for status in [400, 401, 403, 500, 503] {
+        let mut server = server();
+        let delete = expect_delete(
+            &mut server,
+            "*",
+            status,
+            r#"{"success":false,"errors":"no","error_code":"nope"}"#,
+        );
+        let old = server
+            .mock("GET", Matcher::Any)
+            .match_query(Matcher::Any)
+            .expect(0)
+            .create();
+        let (client, _) = common::client(&server);
+        let e = client
+            .user(USER)
+            .revoke_access_token(Revoke::All)
+            .expect_err("the DELETE's failure is the answer");
+        assert!(
+            matches!(&e, Error::Api(a) if a.status == status as u16)
+                || (status == 401 && e.is_auth()),
+            "{status}: {e:?}"
+        );
+        delete.assert();
+        old.assert();
+    }
+}
+
+#[test]
+fn revoke_false_count_is_zero() {
+    let mut server = server();
+    let revoke = expect_delete(
+        &mut server,
+        "52",
+        200,
+        r#"{"success":true,"data":{"removed":false}}"#,
+    );
+    let (client, _) = common::client(&server);
     assert_eq!(
-        *user
+        *client
+            .user(USER)
             .revoke_access_token(Revoke::Id(AccessTokenId(52)))
             .unwrap(),
         0
     );
-    as_string.assert();
-    as_false.assert();
+    revoke.assert();
+}
+
+#[test]
+fn create_access_token_with_an_expiry_sends_unix_seconds() {
+    let mut server = server();
+    let expiry = NOW + 30 * 86_400;
+    let create = common::expect_write(
+        &mut server,
+        "POST",
+        "/users/22/accesstokens/create",
+        json!({"name": "ci", "expiry": expiry}),
+        r#"{"success":true,"token":"t0k-exp","idAccessToken":125}"#,
+    );
+    let (client, _) = common::client(&server);
+    let created = client
+        .user(USER)
+        .create_access_token_expiring("ci", OffsetDateTime::from_unix_timestamp(expiry).unwrap())
+        .unwrap();
+    assert_eq!(created.id_access_token, AccessTokenId(125));
+    create.assert();
+}
+
+#[test]
+fn create_access_token_with_a_past_expiry_sends_nothing() {
+    let mut server = server();
+    let none = common::no_request(&mut server);
+    let (client, _) = common::client(&server);
+    for at in [NOW, NOW - 1] {
+        let e = client
+            .user(USER)
+            .create_access_token_expiring("ci", OffsetDateTime::from_unix_timestamp(at).unwrap())
+            .unwrap_err();
+        assert!(e.is_invalid_input(), "{e:?}");
+        assert!(
+            e.to_string().contains("expected a time in the future"),
+            "{e}"
+        );
+    }
+    common::assert_no_request(&none);
+}
+
+#[test]
+fn token_and_user_writes_are_refused_offline_with_no_request() {
+    let dir = common::TempDir::new("users-offline");
+    let cache = Cache::open(dir.join("cache.db")).unwrap();
+    let mut server = server();
+    let none = common::no_request(&mut server);
+    let client = common::builder(&server, &common::clock())
+        .personal_token(common::TOKEN)
+        .cache(cache)
+        .cache_mode(CacheMode::Offline)
+        .build()
+        .unwrap();
+    let user = client.user(USER);
+    let errors = [
+        user.revoke_access_token(Revoke::All)
+            .map(|_| ())
+            .unwrap_err(),
+        user.create_access_token("x").map(|_| ()).unwrap_err(),
+        user.add_site("abc123").map(|_| ()).unwrap_err(),
+        user.site_id("abc123").map(|_| ()).unwrap_err(),
+    ];
+    for e in errors {
+        assert!(matches!(e, Error::NotCached(_)), "{e:?}");
+        assert!(
+            e.to_string().contains("offline mode sends no request"),
+            "{e}"
+        );
+    }
+    common::assert_no_request(&none);
+}
+
+// ---- users/me/… in place of an id ----------------------------------------------------
+
+#[test]
+fn user_me_addresses_users_me_without_learning_the_id() {
+    let mut server = server();
+    let me = server.mock("GET", "/users/me").expect(0).create();
+    let list = expect_get(
+        &mut server,
+        "/users/me/installations",
+        "",
+        r#"{"success":true,"records":[{"idSite":5,"name":"Shed"}]}"#,
+    );
+    let tokens = expect_get(
+        &mut server,
+        "/users/me/accesstokens/list",
+        "",
+        r#"{"success":true,"tokens":[]}"#,
+    );
+    let (client, _) = common::client(&server);
+    let user = client.user_me();
+    assert_eq!(user.id(), None);
+    assert_eq!(user.user_ref().to_string(), "me");
+    assert_eq!(client.user(USER).id(), Some(USER));
+    let sites = user.installations().unwrap();
+    assert_eq!(sites[0].id_site, SiteId(5));
+    assert!(user.access_tokens().unwrap().is_empty());
+    list.assert();
+    tokens.assert();
+    me.assert();
+}
+
+// ---- installations?idSite= -------------------------------------------------------------
+
+#[test]
+fn installation_filters_by_id_site_and_is_cached_like_the_list() {
+    let dir = common::TempDir::new("users-idsite");
+    let cache = Cache::open(dir.join("cache.db")).unwrap();
+    let mut server = server();
+    let me = common::mock_me(&mut server, 22);
+    let one = expect_get(
+        &mut server,
+        "/users/22/installations",
+        "idSite=151734",
+        r#"{"success":true,"records":[{"idSite":"151734","name":"Home","identifier":"d41243cd7c66"}]}"#,
+    );
+    let extended = expect_get(
+        &mut server,
+        "/users/22/installations",
+        "extended=1&idSite=151734",
+        r#"{"success":true,"records":[{"idSite":151734,"name":"Home","tags":false}]}"#,
+    );
+    let missing = expect_get(
+        &mut server,
+        "/users/22/installations",
+        "idSite=9",
+        r#"{"success":true,"records":[]}"#,
+    );
+    let (client, _) = common::cached_client(&server, &cache);
+    let user = client.user(USER);
+    let site = user.installation(SiteId(151_734)).unwrap();
+    assert_eq!(site.source(), Source::Network);
+    let site = site.into_value().expect("the site");
+    assert_eq!(site.name.as_deref(), Some("Home"));
+    assert_eq!(site.identifier.as_deref(), Some("d41243cd7c66"));
+    let again = user.installation(SiteId(151_734)).unwrap();
+    assert_eq!((again.source(), again.requests()), (Source::Cache, 0));
+    assert!(
+        user.installation_extended(SiteId(151_734))
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(*user.installation(SiteId(9)).unwrap(), None);
+    one.assert();
+    extended.assert();
+    missing.assert();
+    me.assert();
+}
+
+// ---- search, invites --------------------------------------------------------------------
+
+#[test]
+fn search_sends_the_query_and_is_cached() {
+    let dir = common::TempDir::new("users-search");
+    let cache = Cache::open(dir.join("cache.db")).unwrap();
+    let mut server = server();
+    let me = common::mock_me(&mut server, 22);
+    let search = expect_get(
+        &mut server,
+        "/users/22/search",
+        "query=foo%20bar",
+        r#"{"success":true,"count":1,"results":[{"site_id":1,"site_identifier":"abcdef1234",
+            "site_name":"foobar","avatar_url":"","highlight":{"site_name":["<em>foo</em>bar"]}}]}"#,
+    );
+    let (client, _) = common::cached_client(&server, &cache);
+    let hits = client.user(USER).search(" foo bar ").unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].site_id, Some(SiteId(1)));
+    assert_eq!(hits[0].site_name.as_deref(), Some("foobar"));
+    let again = client.user(USER).search("foo bar").unwrap();
+    assert_eq!((again.source(), again.requests()), (Source::Cache, 0));
+    search.assert();
+    me.assert();
+}
+
+#[test]
+fn search_without_a_query_sends_nothing() {
+    let mut server = server();
+    let none = common::no_request(&mut server);
+    let (client, _) = common::client(&server);
+    for q in ["", "  \t"] {
+        let e = client.user(USER).search(q).unwrap_err();
+        assert!(e.is_invalid_input(), "{e:?}");
+        assert!(e.to_string().contains("search query"), "{e}");
+    }
+    common::assert_no_request(&none);
+}
+
+#[test]
+fn search_error_body_is_an_api_error() {
+    let mut server = server();
+    let _m = server
+        .mock("GET", "/users/22/search")
+        .match_query(Matcher::Any)
+        .with_status(400)
+        .with_body(r#"{"success":false,"error_code":"empty_search","error":["No search string has been provided."]}"#)
+        .create();
+    let (client, _) = common::client(&server);
+    let e = client.user(USER).search("x").unwrap_err();
+    assert!(
+        matches!(&e, Error::Api(a) if a.status == 400 && a.error_code.as_deref() == Some("empty_search")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn invites_are_read_and_cached() {
+    let dir = common::TempDir::new("users-invites");
+    let cache = Cache::open(dir.join("cache.db")).unwrap();
+    let mut server = server();
+    let me = common::mock_me(&mut server, 22);
+    let invites = expect_get(
+        &mut server,
+        "/users/22/invites",
+        "",
+        r#"{"success":true,"data":{
+            "invitesSiteGroups":[{"idSiteGroup":1234,"siteGroupName":"Installation Group 1","inviteKey":"k1","inviterName":"John Doe","inviteTimestamp":1752046191}],
+            "invitesUserGroups":[{"idUserGroup":"77","userGroupName":"Team 1","personalMessage":false}],
+            "requestsUserGroups":false,
+            "requestsInstallations":[{"idSite":4321,"installationName":"Main Site","inviteeName":"Jane Doe","idUser":5678}]}}"#,
+    );
+    let (client, _) = common::cached_client(&server, &cache);
+    let got = client.user(USER).invites().unwrap();
+    assert_eq!(
+        got.site_groups[0].site_group_name.as_deref(),
+        Some("Installation Group 1")
+    );
+    assert_eq!(got.user_groups[0].id_user_group, Some(vrm::UserGroupId(77)));
+    assert_eq!(got.user_groups[0].personal_message, None);
+    assert!(got.user_group_requests.is_empty());
+    assert_eq!(got.installation_requests[0].id_site, Some(SiteId(4321)));
+    let again = client.user(USER).invites().unwrap();
+    assert_eq!((again.source(), again.requests()), (Source::Cache, 0));
+    invites.assert();
+    me.assert();
+}
+
+// ---- get-site-id, addsite ---------------------------------------------------------------
+
+#[test]
+fn site_id_posts_the_identifier_and_is_never_cached() {
+    let dir = common::TempDir::new("users-siteid");
+    let cache = Cache::open(dir.join("cache.db")).unwrap();
+    let mut server = server();
+    let post = server
+        .mock("POST", "/users/22/get-site-id")
+        .match_query(no_query())
+        .match_header("x-authorization", token_header().as_str())
+        .match_header("content-type", "application/json")
+        .match_body(Matcher::Json(
+            json!({"installation_identifier": "d41243cd7c66"}),
+        ))
+        .with_body(r#"{"success":true,"records":{"site_id":"151734"}}"#)
+        .expect(2)
+        .create();
+    let (client, _) = common::cached_client(&server, &cache);
+    for _ in 0..2 {
+        let id = client.user(USER).site_id(" d41243cd7c66 ").unwrap();
+        assert_eq!(*id, SiteId(151_734));
+        assert_eq!(id.source(), Source::Network);
+    }
+    post.assert();
+}
+
+#[test]
+fn site_id_unknown_identifier_is_an_api_error() {
+    let mut server = server();
+    let _m = server
+        .mock("POST", "/users/22/get-site-id")
+        .with_status(404)
+        .with_body(
+            r#"{"success":false,"errors":"Installation not found","error_code":"not_found"}"#,
+        )
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let e = client.user(USER).site_id("nope").unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+}
+
+#[test]
+fn identifiers_are_checked_before_sending() {
+    let mut server = server();
+    let none = common::no_request(&mut server);
+    let (client, _) = common::client(&server);
+    for bad in ["", "  ", "ab cd", "a\u{1b}b"] {
+        for e in [
+            client.user(USER).site_id(bad).map(|_| ()).unwrap_err(),
+            client.user(USER).add_site(bad).map(|_| ()).unwrap_err(),
+        ] {
+            assert!(e.is_invalid_input(), "{bad:?}: {e:?}");
+            assert!(e.to_string().contains("installation identifier"), "{e}");
+        }
+    }
+    common::assert_no_request(&none);
+}
+
+#[test]
+fn add_site_posts_and_drops_the_cached_installations_and_searches() {
+    let dir = common::TempDir::new("users-addsite");
+    let cache = Cache::open(dir.join("cache.db")).unwrap();
+    let mut server = server();
+    let me = common::mock_me(&mut server, 22);
+    let list = server
+        .mock("GET", "/users/22/installations")
+        .match_query(no_query())
+        .with_body(r#"{"success":true,"records":[{"idSite":5}]}"#)
+        .expect(2)
+        .create();
+    let search = server
+        .mock("GET", "/users/22/search")
+        .match_query(Matcher::Exact("query=x".into()))
+        .with_body(r#"{"success":true,"count":0,"results":[]}"#)
+        .expect(2)
+        .create();
+    let add = common::expect_write(
+        &mut server,
+        "POST",
+        "/users/22/addsite",
+        json!({"installation_identifier": "c0ffee123456"}),
+        r#"{"success":true,"records":{"site_id":"777"}}"#,
+    );
+    let (client, _) = common::cached_client(&server, &cache);
+    let user = client.user(USER);
+    user.installations().unwrap();
+    user.search("x").unwrap();
+    assert_eq!(user.installations().unwrap().source(), Source::Cache);
+    let added = user.add_site("c0ffee123456").unwrap();
+    assert_eq!((*added, added.requests()), (SiteId(777), 1));
+    assert_eq!(user.installations().unwrap().source(), Source::Network);
+    assert_eq!(user.search("x").unwrap().source(), Source::Network);
+    add.assert();
+    list.assert();
+    search.assert();
+    me.assert();
+}
+
+#[test]
+fn add_site_refused_by_vrm_drops_nothing() {
+    let dir = common::TempDir::new("users-addsite-refused");
+    let cache = Cache::open(dir.join("cache.db")).unwrap();
+    let mut server = server();
+    let _me = common::mock_me(&mut server, 22);
+    let list = server
+        .mock("GET", "/users/22/installations")
+        .match_query(no_query())
+        .with_body(r#"{"success":true,"records":[{"idSite":5}]}"#)
+        .expect(1)
+        .create();
+    let _add = server
+        .mock("POST", "/users/22/addsite")
+        .with_status(400)
+        .with_body(
+            r#"{"success":false,"errors":"Unknown identifier","error_code":"invalid_identifier"}"#,
+        )
+        .expect(1)
+        .create();
+    let (client, _) = common::cached_client(&server, &cache);
+    let user = client.user(USER);
+    user.installations().unwrap();
+    let e = user.add_site("c0ffee123456").unwrap_err();
+    assert!(
+        matches!(&e, Error::Api(a) if a.error_code.as_deref() == Some("invalid_identifier")),
+        "{e:?}"
+    );
+    assert_eq!(user.installations().unwrap().source(), Source::Cache);
+    list.assert();
 }

@@ -15,6 +15,7 @@
 
 pub(crate) mod de;
 
+pub(crate) mod access;
 pub(crate) mod alarms;
 pub(crate) mod auth;
 pub(crate) mod dess;
@@ -29,6 +30,10 @@ pub(crate) mod tokens;
 pub(crate) mod users;
 pub(crate) mod widgets;
 
+pub use access::{
+    AccessLevel, InvitedUser, PendingUser, SiteGroup, SiteInvite, SiteUser, SiteUserGroup,
+    SiteUsers,
+};
 pub use alarms::{Alarm, AlarmAttribute, AlarmDevice, AlarmLog, AlarmLogEntry, AlarmUser, Alarms};
 pub use dess::{DynamicEssSchedule, DynamicEssSettings};
 pub use devices::{Device, SystemOverview};
@@ -39,6 +44,7 @@ pub use settings::CustomWidget;
 pub use stats::{OverallPeriod, OverallStats, Point, Series, Stats, Total};
 pub use tokens::{AccessToken, CreateTokenResponse, RevokeData};
 pub use users::User;
+pub use users::{AccessRequest, Invites, SearchHit, SiteGroupInvite, UserGroupInvite};
 pub use widgets::{
     AttributeMeta, GraphPoint, GraphRecords, SecondsAgo, StateChange, StateData, SummaryAttribute,
     SummaryData, WidgetRecords,
@@ -47,6 +53,7 @@ pub use widgets::{
 // The whole bodies of the endpoints: the methods return what is inside
 // them, so they are the crate's own (and, for its tests and benches, the
 // private feature `internals` shows them as `vrm::wire`).
+pub(crate) use access::{AckResponse, InviteResponse, InviteRightsResponse, SiteUsersResponse};
 pub(crate) use auth::LoginResponse;
 pub(crate) use devices::SystemOverviewResponse;
 pub(crate) use diagnostics::DiagnosticsResponse;
@@ -56,4 +63,5 @@ pub(crate) use installations::{InstallationsResponse, TagsResponse};
 pub(crate) use stats::{OverallStatsResponse, StatsResponse};
 pub(crate) use tokens::{RevokeResponse, TokensResponse};
 pub(crate) use users::MeResponse;
+pub(crate) use users::{InvitesResponse, SearchResponse, SiteIdResponse};
 pub(crate) use widgets::{GraphResponse, WidgetResponse};

@@ -8,8 +8,7 @@ use time::OffsetDateTime;
 use vrm::models::{Series, Stats};
 use vrm::{
     Cache, CacheKind, CacheMode, Client, DownloadData, DownloadFormat, Fetched, GraphQuery,
-    Interval, OverallStatsQuery, Purge, Revoke, SiteId, StatsQuery, TimeWindow, Widget,
-    WidgetQuery,
+    Interval, OverallStatsQuery, Purge, SiteId, StatsQuery, TimeWindow, Widget, WidgetQuery,
 };
 
 use crate::cmd::report::{Bound, combine};
@@ -18,7 +17,7 @@ use crate::output::{
 };
 use crate::progress::Progress;
 use crate::times::{parse_age, parse_time, rfc3339};
-use crate::{CacheAction, Cli, Command, Failure, Out, StatsType, TokensAction, Window};
+use crate::{CacheAction, Cli, Command, Failure, Out, StatsType, Window};
 
 pub(crate) type Result<T> = std::result::Result<T, Failure>;
 
@@ -484,7 +483,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             }
         }
         Command::Tags(args) => crate::cmd::tags::run(cli, args, out),
-        Command::Tokens { action } => tokens(cli, action, out),
+        Command::Tokens { action } => crate::cmd::tokens::run(cli, action, out),
         Command::Call(args) => crate::cmd::call::run(cli, args, out),
         Command::Alarms { action } => crate::cmd::alarms::run(cli, action, out),
         Command::Dess { action } => crate::cmd::dess::run(cli, action, out),
@@ -507,6 +506,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             clap_complete::generate(*shell, &mut command, "vrm", out);
             Ok(())
         }
+        Command::Search(args) => crate::cmd::search::run(cli, args, out),
+        Command::SiteId(args) => crate::cmd::sites::site_id_run(cli, args, out),
+        Command::Sites { action } => crate::cmd::sites::run(cli, action, out),
+        Command::Invites(args) => crate::cmd::users::invites(cli, args, out),
+        Command::Users(args) => crate::cmd::users::run(cli, args, out),
     }
 }
 
@@ -795,63 +799,6 @@ fn login(cli: &Cli, name: Option<&str>, format: Format, out: &mut dyn Write) -> 
         .note(format!("  export VRM_TOKEN={}", created.token));
     // Not logged out: the bearer session simply expires.
     emit(&output, format, out)
-}
-
-fn tokens(cli: &Cli, action: &TokensAction, out: &mut dyn Write) -> Result<()> {
-    let client = client(cli, false)?;
-    let user = client.user(client.user_id()?);
-    match action {
-        TokensAction::List { out: o } => {
-            let tokens = user.access_tokens()?;
-            let mut table = Table::new(["id", "name", "created", "expires", "scope"]).numeric(&[0]);
-            for t in tokens.iter() {
-                table.push(vec![
-                    t.id_access_token.to_string(),
-                    t.name.clone(),
-                    time_text(t.created_on),
-                    time_text(t.expires),
-                    text(t.scope.as_deref()),
-                ]);
-            }
-            emit(
-                &Output::from(&tokens, to_json(tokens.value()), table),
-                format_of(cli, o),
-                out,
-            )
-        }
-        TokensAction::Create { name, out: o } => {
-            let created = user.create_access_token(name)?;
-            let mut table = Table::new(["id", "name", "token"]);
-            table.push(vec![
-                created.id_access_token.to_string(),
-                name.clone(),
-                created.token.clone(),
-            ]);
-            let data = json!({"idAccessToken": created.id_access_token.get(), "name": name, "token": created.token});
-            let output =
-                Output::from(&created, data, table).note("VRM shows this token only once.");
-            emit(&output, format_of(cli, o), out)
-        }
-        TokensAction::Revoke { id, out: o } => {
-            let which = if id.trim() == "*" {
-                Revoke::All
-            } else {
-                Revoke::Id(id.trim().parse().map_err(|_| {
-                    usage(format!(
-                        "token {id:?}: expected a token id (see `vrm tokens list`) or '*'"
-                    ))
-                })?)
-            };
-            let removed = user.revoke_access_token(which)?;
-            let mut table = Table::new(["revoked"]).numeric(&[0]);
-            table.push(vec![removed.to_string()]);
-            emit(
-                &Output::from(&removed, json!({"removed": *removed}), table),
-                format_of(cli, o),
-                out,
-            )
-        }
-    }
 }
 
 fn cache(cli: &Cli, action: &CacheAction, out: &mut dyn Write) -> Result<()> {

@@ -138,7 +138,7 @@ pub enum Command {
     /// Exchange VRM_USERNAME + VRM_PASSWORD for a personal access token.
     Login {
         /// The token's name (unique per account).
-        #[arg(long, value_name = "NAME", value_parser = token_name)]
+        #[arg(long, value_name = "NAME", value_parser = cmd::tokens::token_name)]
         name: Option<String>,
         #[command(flatten)]
         out: Out,
@@ -267,7 +267,7 @@ pub enum Command {
     /// Personal access tokens.
     Tokens {
         #[command(subcommand)]
-        action: TokensAction,
+        action: cmd::tokens::TokensAction,
     },
     /// The local cache.
     Cache {
@@ -320,31 +320,19 @@ pub enum Command {
         /// bash, zsh or fish.
         shell: clap_complete::Shell,
     },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TokensAction {
-    /// The tokens of the account.
-    List {
-        #[command(flatten)]
-        out: Out,
+    /// Find the sites the account may see: by id, e-mail, name, serial or identifier.
+    Search(cmd::search::SearchArgs),
+    /// The site id of an installation identifier (the VRM portal id).
+    SiteId(cmd::sites::SiteIdArgs),
+    /// Add an installation to the account, or unlink one from it.
+    Sites {
+        #[command(subcommand)]
+        action: cmd::sites::SitesAction,
     },
-    /// Create a token (its value is shown once).
-    Create {
-        /// The token's name.
-        #[arg(value_parser = token_name)]
-        name: String,
-        #[command(flatten)]
-        out: Out,
-    },
-    /// Revoke a token by id, or every token with '*'.
-    Revoke {
-        /// A token id or '*'.
-        #[arg(value_parser = token_target)]
-        id: String,
-        #[command(flatten)]
-        out: Out,
-    },
+    /// The account's pending invitations and the access requests awaiting it.
+    Invites(cmd::users::InvitesArgs),
+    /// Who may see a site; invite, remove, rights, invite-rights, link-groups, group-level, remove-group.
+    Users(cmd::users::UsersArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -538,27 +526,6 @@ fn timeout_from_env() -> Result<Option<Duration>, String> {
         .map_err(|e| format!("VRM_TIMEOUT {value:?}: {e}"))
 }
 
-/// A token name: not blank, checked before anything is sent.
-fn token_name(text: &str) -> Result<String, String> {
-    if text.trim().is_empty() {
-        Err("expected a token name that is not blank (unique for the account)".into())
-    } else {
-        Ok(text.to_owned())
-    }
-}
-
-/// A token id or `*`, checked before anything is sent.
-fn token_target(text: &str) -> Result<String, String> {
-    let t = text.trim();
-    if t == "*" || t.parse::<vrm::AccessTokenId>().is_ok() {
-        Ok(text.to_owned())
-    } else {
-        Err(format!(
-            "token {text:?}: expected a token id (see `vrm tokens list`) or '*'"
-        ))
-    }
-}
-
 fn main() -> ExitCode {
     let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -697,13 +664,5 @@ mod tests {
             let e = parse_timeout(bad).unwrap_err();
             assert!(e.contains("0.001 to 86400"), "{bad}: {e}");
         }
-    }
-
-    #[test]
-    fn token_arguments_are_checked_before_sending() {
-        assert!(token_target("*").is_ok() && token_target(" 51 ").is_ok());
-        assert!(token_target("fifty").unwrap_err().contains("\"fifty\""));
-        assert!(token_name("laptop").is_ok());
-        assert!(token_name(" ").is_err());
     }
 }

@@ -6,9 +6,13 @@ pub mod alarms;
 pub mod call;
 pub mod dess;
 pub mod report;
+pub mod search;
 pub mod settings;
+pub mod sites;
 pub mod sync;
 pub mod tags;
+pub mod tokens;
+pub mod users;
 
 use std::io::{BufRead, IsTerminal, Write};
 
