@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 use vrm::models::{Series, Stats};
 use vrm::{
     Cache, CacheKind, CacheMode, Client, DownloadData, DownloadFormat, Fetched, GraphQuery,
-    Interval, OverallStatsQuery, Purge, Revoke, SiteId, Source, StatsQuery, TimeWindow, Widget,
-    WidgetQuery,
+    Interval, OverallStatsQuery, Purge, Revoke, SiteId, Source, StatsKind, StatsQuery, TimeWindow,
+    Widget, WidgetQuery,
 };
 
 use crate::output::{
@@ -49,22 +49,34 @@ pub(crate) fn interval(text: &str) -> Result<Interval> {
     Ok(text.parse::<Interval>()?)
 }
 
-pub(crate) fn stats_kind(kind: StatsType, codes: &[String]) -> Result<Option<Vec<String>>> {
+pub(crate) fn stats_kind(kind: StatsType, codes: &[String]) -> Result<StatsKind> {
     let codes: Vec<String> = codes
         .iter()
         .map(|c| c.trim().to_owned())
         .filter(|c| !c.is_empty())
         .collect();
-    match kind {
-        StatsType::Kwh if !codes.is_empty() => Err(usage(
-            "--codes goes with --type custom; --type kwh is VRM's fixed energy set",
-        )),
-        StatsType::Kwh => Ok(None),
-        StatsType::Custom if codes.is_empty() => Err(usage(
-            "--type custom needs --codes, for example --codes bs,bv (see `vrm codes`)",
-        )),
-        StatsType::Custom => Ok(Some(codes)),
+    let fixed = match kind {
+        StatsType::Custom if codes.is_empty() => {
+            return Err(usage(
+                "--type custom needs --codes, for example --codes bs,bv (see `vrm codes`)",
+            ));
+        }
+        StatsType::Custom => return Ok(StatsKind::from_name("custom", codes)?),
+        StatsType::Kwh => StatsKind::Kwh,
+        StatsType::Venus => StatsKind::Venus,
+        StatsType::LiveFeed => StatsKind::LiveFeed,
+        StatsType::Consumption => StatsKind::Consumption,
+        StatsType::SolarYield => StatsKind::SolarYield,
+        StatsType::Generator => StatsKind::Generator,
+        StatsType::GeneratorRuntime => StatsKind::GeneratorRuntime,
+        StatsType::Forecast => StatsKind::Forecast,
+    };
+    if !codes.is_empty() {
+        return Err(usage(format!(
+            "--codes goes with --type custom; --type {fixed} is a set VRM chooses"
+        )));
     }
+    Ok(fixed)
 }
 
 /// The effective output format.
@@ -295,19 +307,18 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             let site = site_id(site)?;
             let interval = interval(i)?;
             let window = window(w)?;
-            let codes = stats_kind(*kind, codes)?;
+            let kind = stats_kind(*kind, codes)?;
             let client = client(cli, false)?;
-            let query = match &codes {
-                None => StatsQuery::kwh(window, interval),
-                Some(codes) => StatsQuery::custom(window, interval, codes.iter().cloned()),
-            }
-            .show_instance(*instances);
+            let query = StatsQuery::new(window, interval, kind).show_instance(*instances);
             let mut bar = Progress::new("stats");
             let stats = client
                 .site(site)
                 .stats_with_progress(&query, &mut |done, total| bar.update(done, total))?;
             drop(bar);
             let format = format_of(cli, o);
+            if query.kind().is_forecast() {
+                return crate::cmd::forecast::print(site, &query, &stats, format, out);
+            }
             let written = if format == Format::Json {
                 // Streamed: a year of hours is 50,000 points, written
                 // without a tree of values or a copy of the text.
@@ -340,10 +351,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                     return Err(usage("--codes goes with --type custom"));
                 }
                 None => OverallStatsQuery::new(),
-                Some(k) => match stats_kind(*k, codes)? {
-                    None => OverallStatsQuery::kwh(),
-                    Some(codes) => OverallStatsQuery::custom(codes),
-                },
+                Some(StatsType::Forecast) => {
+                    return Err(usage(
+                        "--type forecast is for `vrm stats` and `vrm forecast`; overallstats has no forecasts",
+                    ));
+                }
+                Some(k) => OverallStatsQuery::of(stats_kind(*k, codes)?),
             };
             let client = client(cli, false)?;
             let overall = client.site(site).overall_stats(&query)?;
@@ -501,6 +514,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Tokens { action } => tokens(cli, action, out),
         Command::Call(args) => crate::cmd::call::run(cli, args, out),
+        Command::Forecast(args) => crate::cmd::forecast::run(cli, args, out),
         Command::Cache { action } => cache(cli, action, out),
         Command::Codes {
             search,
@@ -532,15 +546,17 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                 from: from.clone(),
                 to: to.clone(),
             })?;
-            let codes = stats_kind(*kind, codes)?;
+            let kind = stats_kind(*kind, codes)?;
+            if kind.is_forecast() {
+                return Err(usage(
+                    "sync fills the cache with history; forecasts are not history (see `vrm forecast`)",
+                ));
+            }
             if cli.global.no_cache {
                 return Err(usage("sync fills the cache; drop --no-cache"));
             }
             let client = client(cli, false)?;
-            let query = match &codes {
-                None => StatsQuery::kwh(window, Interval::Hours),
-                Some(codes) => StatsQuery::custom(window, Interval::Hours, codes.iter().cloned()),
-            };
+            let query = StatsQuery::new(window, Interval::Hours, kind);
             let mut bar = Progress::new("sync");
             let stats = client
                 .site(site)
@@ -680,12 +696,12 @@ fn stats_data<'a>(site: SiteId, query: &'a StatsQuery, stats: &'a Stats) -> Stat
 }
 
 /// The `data` of `stats --format json` as a value (small answers).
-fn stats_json(site: SiteId, query: &StatsQuery, stats: &Stats) -> Value {
+pub(crate) fn stats_json(site: SiteId, query: &StatsQuery, stats: &Stats) -> Value {
     to_json(&stats_data(site, query, stats))
 }
 
 /// The table or CSV form of stats (JSON is streamed apart).
-fn stats_output(query: &StatsQuery, stats: &Fetched<Stats>, format: Format) -> Output {
+pub(crate) fn stats_output(query: &StatsQuery, stats: &Fetched<Stats>, format: Format) -> Output {
     let window = query.window();
     let unit = if query.kind().as_str() == "kwh" {
         " kWh"

@@ -119,13 +119,30 @@ pub struct MaybeWindow {
     pub to: Option<String>,
 }
 
-/// The stats type.
+/// The stats type (the spec's `type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatsType {
     /// VRM's energy set (Pc, Gc, Pb, …).
     Kwh,
     /// The codes of --codes.
     Custom,
+    /// The GX device's set.
+    Venus,
+    /// The live feed's set (VRM's default).
+    #[value(name = "live_feed", alias = "live-feed")]
+    LiveFeed,
+    /// Consumption.
+    Consumption,
+    /// Solar yield.
+    #[value(name = "solar_yield", alias = "solar-yield")]
+    SolarYield,
+    /// Generator energy.
+    Generator,
+    /// Generator run time.
+    #[value(name = "generator-runtime", alias = "generator_runtime")]
+    GeneratorRuntime,
+    /// Solar and consumption forecasts (stats only; windows may lie ahead).
+    Forecast,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,13 +194,14 @@ pub enum Command {
     Stats {
         /// Installation id.
         site: String,
-        /// kwh or custom.
+        /// kwh, custom, venus, live_feed, consumption, solar_yield,
+        /// generator, generator-runtime or forecast.
         #[arg(long = "type", value_enum, default_value = "kwh")]
         kind: StatsType,
         /// Attribute codes for --type custom, comma separated.
         #[arg(long, value_delimiter = ',')]
         codes: Vec<String>,
-        /// 15mins, hours, days, weeks, months or years.
+        /// 15mins, hours, 2hours, days, weeks, months or years.
         #[arg(long, default_value = "hours")]
         interval: String,
         #[command(flatten)]
@@ -198,7 +216,8 @@ pub enum Command {
     Overall {
         /// Installation id.
         site: String,
-        /// kwh or custom (default: VRM's live-feed totals).
+        /// kwh, custom, venus, live_feed, consumption, solar_yield,
+        /// generator or generator-runtime (default: VRM's live-feed totals).
         #[arg(long = "type", value_enum)]
         kind: Option<StatsType>,
         /// Attribute codes for --type custom, comma separated.
@@ -324,6 +343,8 @@ pub enum Command {
     },
     /// Any operation: METHOD PATH [--query K=V …] [--body JSON|@FILE].
     Call(cmd::call::CallArgs),
+    /// VRM's solar and consumption forecasts (default: now to 48 h ahead).
+    Forecast(cmd::forecast::ForecastArgs),
     /// Shell completions.
     Completions {
         /// bash, zsh or fish.

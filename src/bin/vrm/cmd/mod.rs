@@ -3,6 +3,7 @@
 //! the output forms, times) is in `commands`, `output` and `times`.
 
 pub mod call;
+pub mod forecast;
 
 use std::io::{BufRead, IsTerminal, Write};
 
