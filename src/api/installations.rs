@@ -253,10 +253,14 @@ impl SiteApi<'_> {
 
     /// Graph data points of some attributes.
     ///
-    /// `GET /installations/{idSite}/widgets/Graph?attributeCodes[]&instance&start&end`
+    /// `GET /installations/{idSite}/widgets/Graph?attributeCodes[]&attributeIds[]&instance&start&end&width&pointsPerPixel&useMinMax`
+    ///
+    /// Cached as the exact answer of its request ([`CacheKind::Graph`]).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] without codes; transport, API and decode errors.
+    /// [`Error::InvalidInput`] without codes or ids, or for a width of 0 or
+    /// points per pixel that are not a positive number (before any
+    /// request); transport, API and decode errors.
     pub fn graph(&self, query: &GraphQuery) -> Result<Fetched<GraphRecords>> {
         let request = query.request(self.id)?;
         Ok(self
@@ -265,8 +269,10 @@ impl SiteApi<'_> {
             .map(|r| r.records))
     }
 
-    /// Any widget: state changes, summaries, alarms, GPS, hours of AC, or
-    /// one the doc does not name ([`Widget::Other`]).
+    /// Any widget: state changes, summaries, alarms, GPS, hours of AC (every
+    /// widget of the spec is a [`Widget`] variant), or any other
+    /// ([`Widget::Other`]). Cached as the exact answer of its request
+    /// ([`CacheKind::Widget`]).
     ///
     /// `GET /installations/{idSite}/widgets/{widget}?instance&start&end`
     ///

@@ -380,16 +380,31 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Graph {
             site,
             codes,
+            ids,
             instance,
             window: w,
+            width,
+            points_per_pixel,
+            min_max,
+            no_min_max,
             out: o,
         } => {
             let site = site_id(site)?;
             let window = window(w)?;
-            let mut query =
-                GraphQuery::new(codes.iter().map(|c| c.trim().to_owned())).window(window);
+            let mut query = GraphQuery::new(codes.iter().map(|c| c.trim().to_owned()))
+                .attribute_ids(ids.iter().copied())
+                .window(window);
             if let Some(i) = instance {
                 query = query.instance(*i);
+            }
+            if let Some(width) = width {
+                query = query.width(*width);
+            }
+            if let Some(p) = points_per_pixel {
+                query = query.points_per_pixel(*p);
+            }
+            if *min_max || *no_min_max {
+                query = query.use_min_max(*min_max);
             }
             let client = client(cli, false)?;
             let graph = client.site(site).graph(&query)?;

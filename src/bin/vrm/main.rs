@@ -230,18 +230,33 @@ pub enum Command {
     Graph {
         /// Installation id.
         site: String,
-        /// Attribute codes, comma separated.
-        #[arg(long, value_delimiter = ',', required = true)]
+        /// Attribute codes, comma separated (or --ids, or both).
+        #[arg(long, value_delimiter = ',', required_unless_present = "ids")]
         codes: Vec<String>,
+        /// Attribute ids (idDataAttribute), comma separated.
+        #[arg(long, value_delimiter = ',')]
+        ids: Vec<u64>,
         /// Device instance.
         #[arg(long)]
         instance: Option<u32>,
         #[command(flatten)]
         window: Window,
+        /// Graph width in pixels (VRM's default 768).
+        #[arg(long, value_name = "PIXELS")]
+        width: Option<u32>,
+        /// Data points per pixel (VRM's default 2).
+        #[arg(long, value_name = "N")]
+        points_per_pixel: Option<f64>,
+        /// Each point with its mean, min and max (useMinMax=1).
+        #[arg(long, conflicts_with = "no_min_max")]
+        min_max: bool,
+        /// One value per point (useMinMax=0).
+        #[arg(long)]
+        no_min_max: bool,
         #[command(flatten)]
         out: Out,
     },
-    /// Any widget by name (VeBusState, BatterySummary, Status, …).
+    /// Any widget by its spec name (VeBusState, BatterySummary, HoursOfAc, DCMeter, …).
     Widget {
         /// Installation id.
         site: String,
