@@ -117,6 +117,8 @@ pub mod wire {
     pub use crate::models::devices::SystemOverviewResponse;
     pub use crate::models::diagnostics::DiagnosticsResponse;
     pub use crate::models::downloads::DataDownloadResponse;
+    pub use crate::models::downloads::OverviewResponse;
+    pub use crate::models::downloads::SuccessResponse;
     pub use crate::models::error_body::ApiErrorBody;
     pub use crate::models::installations::{InstallationsResponse, TagsResponse};
     pub use crate::models::stats::{OverallStatsResponse, StatsResponse};
@@ -140,6 +142,7 @@ mod transport;
 mod window;
 
 pub use api::installations::{DownloadData, DownloadFormat, SiteApi};
+pub use api::installations::{OverviewColumn, OverviewDownload};
 pub use api::stats::{OverallStatsQuery, Progress, StatsKind, StatsQuery};
 pub use api::users::{Revoke, UserApi};
 pub use api::widgets::{GraphQuery, Widget, WidgetKind, WidgetQuery};

@@ -28,7 +28,9 @@ pub(crate) mod widgets;
 
 pub use devices::{Device, SystemOverview};
 pub use diagnostics::DiagnosticRecord;
+pub use diagnostics::DiagnosticsPage;
 pub use downloads::GpsDownloadResponse;
+pub use downloads::InstallationOverview;
 pub use installations::{EnumValue, ExtendedAttribute, Installation, InstanceValue, Tag};
 pub use stats::{OverallPeriod, OverallStats, Point, Series, Stats, Total};
 pub use tokens::{AccessToken, CreateTokenResponse, RevokeData};
@@ -45,6 +47,8 @@ pub(crate) use auth::LoginResponse;
 pub(crate) use devices::SystemOverviewResponse;
 pub(crate) use diagnostics::DiagnosticsResponse;
 pub(crate) use downloads::DataDownloadResponse;
+pub(crate) use downloads::OverviewResponse;
+pub(crate) use downloads::SuccessResponse;
 pub(crate) use error_body::ApiErrorBody;
 pub(crate) use installations::{InstallationsResponse, TagsResponse};
 pub(crate) use stats::{OverallStatsResponse, StatsResponse};

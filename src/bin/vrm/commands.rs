@@ -461,20 +461,40 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             file_format,
             datatype,
             output,
+            email,
         } => {
             let site = site_id(site)?;
             let window = window(w)?;
-            let format = match file_format.as_str() {
-                "csv" => DownloadFormat::Csv,
-                "xls" => DownloadFormat::Xls,
-                other => return Err(usage(format!("--format {other:?}: expected csv or xls"))),
-            };
-            let data = match datatype.as_str() {
-                "log" => DownloadData::Log,
-                "kwh" => DownloadData::Kwh,
-                other => return Err(usage(format!("--datatype {other:?}: expected log or kwh"))),
-            };
+            let format: DownloadFormat = file_format.parse().map_err(|_| {
+                usage(format!(
+                    "--format {file_format:?}: expected csv or xls, or the 2026 spec's excelxml, xlsx or html"
+                ))
+            })?;
+            let data: DownloadData = datatype.parse().map_err(|_| {
+                usage(format!(
+                    "--datatype {datatype:?}: expected log, benchmark or kwh"
+                ))
+            })?;
             let client = client(cli, false)?;
+            let Some(output) = output.as_ref().filter(|_| !*email) else {
+                let started = client
+                    .site(site)
+                    .data_download_by_email(window, format, data)?;
+                let mut table = Table::new(["site", "format", "datatype", "mailed"]);
+                table.push(vec![
+                    site.to_string(),
+                    format.to_string(),
+                    data.to_string(),
+                    "yes".to_owned(),
+                ]);
+                let json = json!({"site": site.get(), "format": format.as_str(),
+                    "datatype": data.as_str(), "mailed": started.value()});
+                return emit(
+                    &Output::from(&started, json, table),
+                    cli.format.unwrap_or_default(),
+                    out,
+                );
+            };
             let bytes = client.site(site).data_download(window, format, data)?;
             std::fs::write(output, bytes.value())
                 .map_err(|e| Failure::Io(format!("writing {}: {e}", output.display())))?;

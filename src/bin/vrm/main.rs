@@ -270,21 +270,28 @@ pub enum Command {
         #[command(flatten)]
         out: Out,
     },
-    /// Export logged data or kWh to a CSV or XLS file.
+    /// Export logged data, benchmarks or kWh to a CSV, Excel or HTML file.
     Download {
         /// Installation id.
         site: String,
         #[command(flatten)]
         window: Window,
-        /// File format: csv or xls.
-        #[arg(long = "format", value_name = "csv|xls", default_value = "csv")]
+        /// File format: csv, excelxml, xls, xlsx or html.
+        #[arg(
+            long = "format",
+            value_name = "csv|excelxml|xls|xlsx|html",
+            default_value = "csv"
+        )]
         file_format: String,
-        /// log or kwh.
+        /// log, benchmark or kwh.
         #[arg(long, default_value = "log")]
         datatype: String,
         /// Where to write the file.
-        #[arg(short, long, value_name = "FILE")]
-        output: PathBuf,
+        #[arg(short, long, value_name = "FILE", required_unless_present = "email")]
+        output: Option<PathBuf>,
+        /// Have VRM make the file in the background and mail it to the account.
+        #[arg(long, conflicts_with = "output")]
+        email: bool,
     },
     /// GPS tracks as KML.
     Gps {
