@@ -113,6 +113,7 @@ pub mod bench_support;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod wire {
+    pub use crate::models::attributes::DataAttributesResponse;
     pub use crate::models::auth::LoginResponse;
     pub use crate::models::devices::SystemOverviewResponse;
     pub use crate::models::diagnostics::DiagnosticsResponse;
@@ -141,6 +142,7 @@ mod store;
 mod transport;
 mod window;
 
+pub use api::attributes::AttributeQuery;
 pub use api::installations::{DownloadData, DownloadFormat, SiteApi};
 pub use api::installations::{OverviewColumn, OverviewDownload};
 pub use api::stats::{OverallStatsQuery, Progress, StatsKind, StatsQuery};

@@ -15,6 +15,7 @@
 
 pub(crate) mod de;
 
+pub(crate) mod attributes;
 pub(crate) mod auth;
 pub(crate) mod devices;
 pub(crate) mod diagnostics;
@@ -26,6 +27,7 @@ pub(crate) mod tokens;
 pub(crate) mod users;
 pub(crate) mod widgets;
 
+pub use attributes::{AttributeSearch, AttributeSite, DataAttribute};
 pub use devices::{Device, SystemOverview};
 pub use diagnostics::DiagnosticRecord;
 pub use diagnostics::DiagnosticsPage;
@@ -43,6 +45,7 @@ pub use widgets::{
 // The whole bodies of the endpoints: the methods return what is inside
 // them, so they are the crate's own (and, for its tests and benches, the
 // private feature `internals` shows them as `vrm::wire`).
+pub(crate) use attributes::DataAttributesResponse;
 pub(crate) use auth::LoginResponse;
 pub(crate) use devices::SystemOverviewResponse;
 pub(crate) use diagnostics::DiagnosticsResponse;

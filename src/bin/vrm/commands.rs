@@ -550,6 +550,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Tokens { action } => tokens(cli, action, out),
         Command::Call(args) => crate::cmd::call::run(cli, args, out),
         Command::Forecast(args) => crate::cmd::forecast::run(cli, args, out),
+        Command::Attributes(args) => crate::cmd::attributes::run(cli, args, out),
         Command::Cache { action } => cache(cli, action, out),
         Command::Codes {
             search,

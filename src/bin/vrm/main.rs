@@ -367,6 +367,8 @@ pub enum Command {
     Call(cmd::call::CallArgs),
     /// VRM's solar and consumption forecasts (default: now to 48 h ahead).
     Forecast(cmd::forecast::ForecastArgs),
+    /// VRM's live attribute catalogue, or the installations matching --query.
+    Attributes(cmd::attributes::AttributesArgs),
     /// Shell completions.
     Completions {
         /// bash, zsh or fish.
