@@ -142,6 +142,7 @@ mod store;
 mod transport;
 mod window;
 
+pub use api::admin::AdminQuery;
 pub use api::attributes::AttributeQuery;
 pub use api::installations::{DownloadData, DownloadFormat, SiteApi};
 pub use api::installations::{OverviewColumn, OverviewDownload};

@@ -2,6 +2,7 @@
 //! Each builds its requests and reads its answers, and hands the call to
 //! the engine; none knows a cache or HTTP.
 
+pub mod admin;
 pub mod attributes;
 pub mod call;
 pub mod installations;

@@ -551,6 +551,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Call(args) => crate::cmd::call::run(cli, args, out),
         Command::Forecast(args) => crate::cmd::forecast::run(cli, args, out),
         Command::Attributes(args) => crate::cmd::attributes::run(cli, args, out),
+        Command::Admin(args) => crate::cmd::admin::run(cli, args, out),
         Command::Cache { action } => cache(cli, action, out),
         Command::Codes {
             search,
@@ -846,7 +847,7 @@ fn num_full(v: Option<f64>) -> String {
 }
 
 /// Rows `path = value` for every scalar in `value`.
-fn flatten(value: &Value, path: String, table: &mut Table) {
+pub(crate) fn flatten(value: &Value, path: String, table: &mut Table) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {

@@ -369,6 +369,8 @@ pub enum Command {
     Forecast(cmd::forecast::ForecastArgs),
     /// VRM's live attribute catalogue, or the installations matching --query.
     Attributes(cmd::attributes::AttributesArgs),
+    /// Admin and firmware operations (devices, attributes-count, firmwares, …).
+    Admin(cmd::admin::AdminArgs),
     /// Shell completions.
     Completions {
         /// bash, zsh or fish.

@@ -2,6 +2,7 @@
 //! its arguments, its run and its output. What they share (the client,
 //! the output forms, times) is in `commands`, `output` and `times`.
 
+pub mod admin;
 pub mod attributes;
 pub mod call;
 pub mod forecast;
