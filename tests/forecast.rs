@@ -221,3 +221,33 @@ fn offline_a_forecast_not_cached_is_not_cached() {
     assert!(e.is_not_cached(), "{e}");
     let _ = none;
 }
+
+#[test]
+fn a_forecast_per_instance_sends_show_instance() {
+    let mut server = server();
+    let mock = expect_get(
+        &mut server,
+        "/installations/975/stats",
+        &format!(
+            "type=forecast&interval=hours&start={NOW}&end={}&show_instance=1",
+            NOW + 6 * HOUR
+        ),
+        &json!({"success": true,
+            "records": {"0": {"instance": 0, "stats": {"pv_fc": [[NOW * 1000, 5]]}},
+                        "1": {"instance": "1", "stats": {"pv_fc": false}}},
+            "totals": {"0": {"instance": 0, "totals": {"pv_fc": 5}}}})
+        .to_string(),
+    );
+    let (client, _) = common::client(&server);
+    let window = TimeWindow::from_unix(NOW, NOW + 6 * HOUR).unwrap();
+    let forecast = client
+        .site(SITE)
+        .stats(&StatsQuery::forecast(window, Interval::Hours).show_instance(true))
+        .unwrap();
+    let pv = forecast.series("pv_fc").unwrap();
+    assert!(pv.is_per_instance());
+    assert_eq!(pv.instance(0).map(<[Point]>::len), Some(1));
+    assert_eq!(pv.instance(1).map(<[Point]>::len), Some(0));
+    assert_eq!(forecast.total("pv_fc"), Some(5.0));
+    mock.assert();
+}

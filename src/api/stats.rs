@@ -387,7 +387,7 @@ impl SiteApi<'_> {
     ) -> Result<Fetched<Stats>> {
         query.validate()?;
         if query.kind().is_forecast() {
-            let answer = self.forecast(query.window(), query.interval())?;
+            let answer = self.forecast_of(query)?;
             progress(1, 1);
             return Ok(answer);
         }
@@ -435,6 +435,13 @@ impl SiteApi<'_> {
     /// # Ok(()) }
     /// ```
     pub fn forecast(&self, window: TimeWindow, interval: Interval) -> Result<Fetched<Stats>> {
+        self.forecast_of(&StatsQuery::forecast(window, interval))
+    }
+
+    /// A `type=forecast` query (its window, interval and `show_instance`)
+    /// as one request, cached as its exact answer.
+    fn forecast_of(&self, query: &StatsQuery) -> Result<Fetched<Stats>> {
+        let (window, interval) = (query.window(), query.interval());
         if window.end() > interval.max_end(window.start()) {
             return Err(Error::invalid(format!(
                 "forecast window {window}: expected at most {} for interval {interval} \
@@ -442,7 +449,6 @@ impl SiteApi<'_> {
                 interval.max_period_text()
             )));
         }
-        let query = StatsQuery::forecast(window, interval);
         let request = query.request_for(self.id(), (window.start(), window.end()));
         Ok(self
             .client()
