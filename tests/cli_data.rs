@@ -501,3 +501,62 @@ fn admin_commands() {
     assert_eq!(v["data"]["records"]["idSite"], json!(987));
     add.assert();
 }
+
+#[test]
+fn overview_download_rows_and_file() {
+    let mut env = Env::new("overview");
+    let rows = env
+        .server
+        .mock("POST", "/installation-overview-download")
+        .match_body(Matcher::Json(json!({
+            "columns": {"name": {"header": "Installation name", "enabled": true},
+                        "soc": {"header": "Battery %", "enabled": true}},
+            "siteIds": [151734, 22], "onlyVisible": false, "jsonResponse": true})))
+        .with_body(r#"{"success":true,"data":{"151734":{"Installation name":"Boat","Battery %":"100.0 %"},"22":{"Installation name":"Demo"}}}"#)
+        .expect(1)
+        .create();
+    let run = env
+        .run(&[
+            "overview-download",
+            "--sites",
+            "151734,22",
+            "--column",
+            "name=Installation name",
+            "--column",
+            "soc=Battery %",
+            "--format",
+            "csv",
+        ])
+        .ok();
+    assert_eq!(
+        run.stdout,
+        "site,Battery %,Installation name\n151734,100.0 %,Boat\n22,,Demo\n"
+    );
+    rows.assert();
+
+    let xlsx: &[u8] = b"PK\x03\x04zip";
+    let file = env
+        .server
+        .mock("POST", "/installation-overview-download")
+        .match_body(Matcher::PartialJson(
+            json!({"jsonResponse": false, "onlyVisible": true}),
+        ))
+        .with_body(xlsx)
+        .expect(1)
+        .create();
+    let out = env.dir.join("o.xlsx");
+    let out_text = out.display().to_string();
+    env.run(&[
+        "overview-download",
+        "--sites",
+        "22",
+        "--column",
+        "name=Installation name",
+        "--only-visible",
+        "-o",
+        &out_text,
+    ])
+    .ok();
+    assert_eq!(std::fs::read(&out).unwrap(), xlsx);
+    file.assert();
+}

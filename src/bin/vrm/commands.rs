@@ -507,6 +507,71 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                 out,
             )
         }
+        Command::OverviewDownload {
+            sites,
+            columns,
+            only_visible,
+            output,
+            out: o,
+        } => {
+            let sites = sites
+                .iter()
+                .map(|s| site_id(s))
+                .collect::<Result<Vec<_>>>()?;
+            let mut body = vrm::OverviewDownload::new(sites)
+                .only_visible(*only_visible)
+                .json(output.is_none());
+            for (key, header) in crate::cmd::pairs(columns, "--column")? {
+                body = body.column(key, vrm::OverviewColumn::new(header, true));
+            }
+            let client = client(cli, false)?;
+            let overview = client.installation_overview_download(&body)?;
+            if let Some(output) = output {
+                let Some(bytes) = overview.file() else {
+                    return Err(Failure::Io(format!(
+                        "VRM sent rows, not a file: nothing written to {}",
+                        output.display()
+                    )));
+                };
+                std::fs::write(output, bytes)
+                    .map_err(|e| Failure::Io(format!("writing {}: {e}", output.display())))?;
+                let mut table = Table::new(["file", "bytes"]).numeric(&[1]);
+                table.push(vec![output.display().to_string(), bytes.len().to_string()]);
+                let data = json!({"file": output.display().to_string(), "bytes": bytes.len()});
+                return emit(
+                    &Output::from(&overview, data, table),
+                    format_of(cli, o),
+                    out,
+                );
+            }
+            let mut headers: Vec<String> = Vec::new();
+            for (_, row) in overview.rows() {
+                for key in row.keys() {
+                    if !headers.contains(key) {
+                        headers.push(key.clone());
+                    }
+                }
+            }
+            let mut header = vec!["site".to_owned()];
+            header.extend(headers.iter().cloned());
+            let mut table = Table::with_header(header);
+            let mut data = serde_json::Map::new();
+            for (site, row) in overview.rows() {
+                let mut line = vec![site.to_owned()];
+                line.extend(
+                    headers
+                        .iter()
+                        .map(|h| row.get(h).map(cell).unwrap_or_default()),
+                );
+                table.push(line);
+                data.insert(site.to_owned(), Value::Object(row.clone()));
+            }
+            emit(
+                &Output::from(&overview, Value::Object(data), table),
+                format_of(cli, o),
+                out,
+            )
+        }
         Command::Gps {
             site,
             window: w,

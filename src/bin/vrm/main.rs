@@ -293,6 +293,23 @@ pub enum Command {
         #[arg(long, conflicts_with = "output")]
         email: bool,
     },
+    /// An overview of some installations: chosen columns, as rows or an XLSX file.
+    OverviewDownload {
+        /// Installation ids, comma separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        sites: Vec<String>,
+        /// A column KEY=HEADER (repeat it), enabled.
+        #[arg(long = "column", value_name = "KEY=HEADER", required = true)]
+        columns: Vec<String>,
+        /// Only the visible items.
+        #[arg(long)]
+        only_visible: bool,
+        /// Write the XLSX file here (default: the rows as a table).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        out: Out,
+    },
     /// GPS tracks as KML.
     Gps {
         /// Installation id.
