@@ -117,6 +117,7 @@ pub mod wire {
         AckResponse, InviteResponse, InviteRightsResponse, SiteUsersResponse,
     };
     pub use crate::models::alarms::{AlarmLogResponse, AlarmWriteResponse, AlarmsResponse};
+    pub use crate::models::attributes::DataAttributesResponse;
     pub use crate::models::auth::LoginResponse;
     pub use crate::models::dess::{
         DynamicEssResponse, DynamicEssScheduleResponse, DynamicEssWriteResponse,
@@ -124,6 +125,8 @@ pub mod wire {
     pub use crate::models::devices::SystemOverviewResponse;
     pub use crate::models::diagnostics::DiagnosticsResponse;
     pub use crate::models::downloads::DataDownloadResponse;
+    pub use crate::models::downloads::OverviewResponse;
+    pub use crate::models::downloads::SuccessResponse;
     pub use crate::models::error_body::ApiErrorBody;
     pub use crate::models::installations::{InstallationsResponse, TagsResponse};
     pub use crate::models::settings::{
@@ -151,15 +154,18 @@ mod transport;
 mod window;
 
 pub use api::access::{GroupAccess, Invite, InviteRights, UserRights};
+pub use api::admin::AdminQuery;
 pub use api::alarms::{AlarmLogQuery, AlarmSpec};
+pub use api::attributes::AttributeQuery;
 pub use api::dess::{DynamicEssMethod, DynamicEssUpdate, PriceDays, PriceSlot};
 pub use api::fleet::{FleetProgress, FleetReport, SiteSync};
-pub use api::installations::{DownloadData, DownloadFormat, SiteApi};
+pub use api::installations::{
+    DownloadData, DownloadFormat, OverviewColumn, OverviewDownload, SiteApi,
+};
 pub use api::settings::{CustomWidgetSpec, SiteSettings};
 pub use api::stats::{OverallStatsQuery, Progress, StatsKind, StatsQuery};
 pub use api::tags::TagSource;
-pub use api::users::UserRef;
-pub use api::users::{Revoke, UserApi};
+pub use api::users::{Revoke, UserApi, UserRef};
 pub use api::widgets::{GraphQuery, Widget, WidgetKind, WidgetQuery};
 pub use auth::{ApiToken, TokenKind};
 pub use client::{
@@ -169,9 +175,9 @@ pub use client::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, CacheError, DecodeError, Error, Result, TransportError, TransportKind};
 pub use fetched::{Fetched, Source};
-pub use ids::AlarmId;
-pub use ids::{AccessTokenId, ParseIdError, SiteId, UserId};
-pub use ids::{InviteId, SiteGroupId, UserGroupId};
+pub use ids::{
+    AccessTokenId, AlarmId, InviteId, ParseIdError, SiteGroupId, SiteId, UserGroupId, UserId,
+};
 pub use request::Method;
 pub use resilience::{RateLimit, RetryPolicy};
 pub use store::sqlite::{CacheInfo, KindRows, Purge, SiteRows};

@@ -111,6 +111,9 @@ pub enum Interval {
     FifteenMinutes,
     /// One hour (`hours`); at most 31 days per request.
     Hours,
+    /// Two hours (`2hours`, in the 2026 spec); at most 31 days per request
+    /// (the spec gives no limit of its own: that of `hours` is kept).
+    TwoHours,
     /// One day (`days`); at most 180 days per request.
     Days,
     /// One week (`weeks`); at most 140 days per request.
@@ -123,9 +126,10 @@ pub enum Interval {
 
 impl Interval {
     /// Every interval, shortest first.
-    pub const ALL: [Interval; 6] = [
+    pub const ALL: [Interval; 7] = [
         Interval::FifteenMinutes,
         Interval::Hours,
+        Interval::TwoHours,
         Interval::Days,
         Interval::Weeks,
         Interval::Months,
@@ -137,6 +141,7 @@ impl Interval {
         match self {
             Interval::FifteenMinutes => "15mins",
             Interval::Hours => "hours",
+            Interval::TwoHours => "2hours",
             Interval::Days => "days",
             Interval::Weeks => "weeks",
             Interval::Months => "months",
@@ -147,7 +152,7 @@ impl Interval {
     /// The doc's longest period for one request, in words.
     pub fn max_period_text(self) -> &'static str {
         match self {
-            Interval::FifteenMinutes | Interval::Hours => "31 days",
+            Interval::FifteenMinutes | Interval::Hours | Interval::TwoHours => "31 days",
             Interval::Days => "180 days",
             Interval::Weeks => "140 days",
             Interval::Months => "24 months",
@@ -160,7 +165,7 @@ impl Interval {
     pub fn max_end(self, start: i64) -> i64 {
         const DAY: i64 = 24 * HOUR;
         match self {
-            Interval::FifteenMinutes | Interval::Hours => start + 31 * DAY,
+            Interval::FifteenMinutes | Interval::Hours | Interval::TwoHours => start + 31 * DAY,
             Interval::Days => start + 180 * DAY,
             Interval::Weeks => start + 140 * DAY,
             Interval::Months => add_months(start, 24),
@@ -181,6 +186,7 @@ impl Interval {
         match self {
             Interval::FifteenMinutes => t + 15 * 60,
             Interval::Hours => t + HOUR,
+            Interval::TwoHours => t + 2 * HOUR,
             Interval::Days => t + 24 * HOUR,
             Interval::Weeks => t + 7 * 24 * HOUR,
             Interval::Months => add_months(t, 1),
@@ -195,6 +201,9 @@ impl Interval {
         let t = to_datetime(start);
         match self {
             Interval::FifteenMinutes | Interval::Hours => String::new(),
+            // A window starts on the hour: its 2-hour buckets fall on even
+            // or on odd hours.
+            Interval::TwoHours => format!("h{}", start.rem_euclid(2 * HOUR)),
             Interval::Days => format!("d{}", start.rem_euclid(24 * HOUR)),
             Interval::Weeks => format!("w{}", start.rem_euclid(7 * 24 * HOUR)),
             Interval::Months => format!("m{}T{}", t.day(), t.hour()),
@@ -209,7 +218,11 @@ impl Interval {
             return anchor;
         }
         match self {
-            Interval::FifteenMinutes | Interval::Hours | Interval::Days | Interval::Weeks => {
+            Interval::FifteenMinutes
+            | Interval::Hours
+            | Interval::TwoHours
+            | Interval::Days
+            | Interval::Weeks => {
                 let len = self.bucket_end(0);
                 anchor + (t - anchor).div_euclid(len) * len
             }
@@ -281,7 +294,7 @@ impl FromStr for Interval {
             .find(|i| i.as_str() == s)
             .ok_or_else(|| {
                 Error::invalid(format!(
-                    "interval {s:?}: expected one of 15mins, hours, days, weeks, months, years"
+                    "interval {s:?}: expected one of 15mins, hours, 2hours, days, weeks, months, years"
                 ))
             })
     }
@@ -402,6 +415,27 @@ mod tests {
             Interval::Years.snap_down(jan31, jan31 + 400 * day),
             add_months(jan31, 12)
         );
+    }
+
+    #[test]
+    fn two_hours_buckets_follow_the_start_parity() {
+        let even = 1_795_608_000; // an even hour
+        assert_eq!(Interval::TwoHours.bucket_end(even), even + 7200);
+        assert_eq!(
+            Interval::TwoHours.grid(even),
+            Interval::TwoHours.grid(even + 4 * 3600)
+        );
+        assert_ne!(
+            Interval::TwoHours.grid(even),
+            Interval::TwoHours.grid(even + 3600)
+        );
+        assert!(!Interval::TwoHours.is_hour_aligned());
+        assert_eq!(
+            Interval::TwoHours.snap_down(even, even + 3 * 3600),
+            even + 7200
+        );
+        assert_eq!(Interval::TwoHours.max_end(even), even + 31 * 86_400);
+        assert_eq!("2hours".parse::<Interval>().unwrap(), Interval::TwoHours);
     }
 
     #[test]

@@ -581,3 +581,291 @@ fn data_download_success_false_is_an_api_error() {
     }
     mock.assert();
 }
+
+// ---- data-download: the 2026 spec's formats and datatypes, raw bodies --------------
+
+#[test]
+fn data_download_every_format_and_datatype_is_sent_by_its_spec_name() {
+    let mut server = server();
+    let (client, _) = common::client(&server);
+    let formats = [
+        (DownloadFormat::Csv, "csv"),
+        (DownloadFormat::ExcelXml, "excelxml"),
+        (DownloadFormat::Xls, "xls"),
+        (DownloadFormat::Xlsx, "xlsx"),
+        (DownloadFormat::Html, "html"),
+    ];
+    let datatypes = [
+        (DownloadData::Log, "log"),
+        (DownloadData::Benchmark, "benchmark"),
+        (DownloadData::Kwh, "kwh"),
+    ];
+    assert_eq!(DownloadFormat::ALL.len(), formats.len());
+    assert_eq!(DownloadData::ALL.len(), datatypes.len());
+    for (format, fname) in formats {
+        assert_eq!(fname.parse::<DownloadFormat>().unwrap(), format);
+        for (data, dname) in datatypes {
+            assert_eq!(dname.to_uppercase().parse::<DownloadData>().unwrap(), data);
+            let mock = expect_get(
+                &mut server,
+                "/installations/151734/data-download",
+                &format!("{DAY_QUERY}&format={fname}&datatype={dname}"),
+                r#"{"success":true,"data":"aGk="}"#,
+            );
+            let file = client
+                .site(SITE)
+                .data_download(day(), format, data)
+                .unwrap_or_else(|e| panic!("{fname} {dname}: {e}"));
+            assert_eq!(file.as_slice(), b"hi");
+            mock.assert();
+            mock.remove();
+        }
+    }
+    let e = "ods".parse::<DownloadFormat>().unwrap_err();
+    assert!(e.to_string().contains("xlsx"), "{e}");
+    let e = "logs".parse::<DownloadData>().unwrap_err();
+    assert!(e.to_string().contains("benchmark"), "{e}");
+}
+
+#[test]
+fn data_download_raw_csv_body_is_the_file() {
+    let csv = "\u{feff}\"Date\",\"Battery voltage\",\"Battery SOC\"\n2026-12-01 10:00:00,\"13.38\",55\n\
+               2026-12-01 11:00:00,,\"\"\n";
+    let mut server = server();
+    let mock = server
+        .mock("GET", "/installations/151734/data-download")
+        .match_query(Matcher::Exact(format!(
+            "{DAY_QUERY}&format=csv&datatype=log"
+        )))
+        .match_header("x-authorization", token_header().as_str())
+        .with_header("content-type", "text/csv; charset=utf-8")
+        .with_body(csv)
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let file = client
+        .site(SITE)
+        .data_download(day(), DownloadFormat::Csv, DownloadData::Log)
+        .unwrap();
+    assert_eq!(file.as_slice(), csv.as_bytes());
+    mock.assert();
+}
+
+#[test]
+fn data_download_raw_xlsx_xls_excelxml_and_html_bodies() {
+    let xlsx: &[u8] = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xff\xfe";
+    let xls: &[u8] = &[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0x00, 0x3e];
+    let xml: &[u8] = b"<?xml version=\"1.0\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"/>";
+    let html: &[u8] = b"<table><tr><td>13.38</td></tr></table>";
+    let mut server = server();
+    let (client, _) = common::client(&server);
+    for (format, name, body) in [
+        (DownloadFormat::Xlsx, "xlsx", xlsx),
+        (DownloadFormat::Xls, "xls", xls),
+        (DownloadFormat::ExcelXml, "excelxml", xml),
+        (DownloadFormat::Html, "html", html),
+    ] {
+        let mock = server
+            .mock("GET", "/installations/151734/data-download")
+            .match_query(Matcher::Exact(format!(
+                "{DAY_QUERY}&format={name}&datatype=kwh"
+            )))
+            .with_body(body)
+            .expect(1)
+            .create();
+        let file = client
+            .site(SITE)
+            .data_download(day(), format, DownloadData::Kwh)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(file.as_slice(), body, "{name}");
+        mock.assert();
+        mock.remove();
+    }
+    // A zip is no CSV, an HTML error page no XLSX: decode errors.
+    for (format, name, body) in [
+        (
+            DownloadFormat::Csv,
+            "csv",
+            &b"<!DOCTYPE html><html>502</html>"[..],
+        ),
+        (DownloadFormat::Xlsx, "xlsx", html),
+    ] {
+        let mock = server
+            .mock("GET", "/installations/151734/data-download")
+            .match_query(Matcher::Exact(format!(
+                "{DAY_QUERY}&format={name}&datatype=log"
+            )))
+            .with_body(body)
+            .expect(1)
+            .create();
+        let e = client
+            .site(SITE)
+            .data_download(day(), format, DownloadData::Log)
+            .unwrap_err();
+        assert!(matches!(e, Error::Decode(_)), "{name}: {e:?}");
+        mock.assert();
+        mock.remove();
+    }
+}
+
+#[test]
+fn data_download_by_email_sends_async_and_is_never_cached() {
+    let mut server = server();
+    common::mock_me(&mut server, 22);
+    let cache = vrm::Cache::in_memory().unwrap();
+    let mock = server
+        .mock("GET", "/installations/151734/data-download")
+        .match_query(Matcher::Exact(format!(
+            "{DAY_QUERY}&format=xlsx&datatype=benchmark&async=1"
+        )))
+        .match_header("x-authorization", token_header().as_str())
+        .with_body(r#"{"success":"1"}"#)
+        .expect(2)
+        .create();
+    let (client, _) = common::cached_client(&server, &cache);
+    for _ in 0..2 {
+        let started = client
+            .site(SITE)
+            .data_download_by_email(day(), DownloadFormat::Xlsx, DownloadData::Benchmark)
+            .unwrap();
+        assert!(*started.value());
+    }
+    mock.assert();
+}
+
+// ---- diagnostics paging -----------------------------------------------------------
+
+#[test]
+fn diagnostics_page_sends_count_and_page() {
+    let mut server = server();
+    let mock = expect_get(
+        &mut server,
+        "/installations/151734/diagnostics",
+        "count=2&page=3",
+        r#"{"success":true,"num_records":"7","records":[
+            {"idSite":151734,"timestamp":"1795607000","Device":"Gateway","instance":"0",
+             "idDataAttribute":"1","description":"VRM Portal ID","formatWithUnit":"%s",
+             "dbusServiceType":null,"dbusPath":null,"code":"a","bitmask":0,
+             "formattedValue":"abc","rawValue":"abc","id":"11"},
+            {"idSite":"151734","timestamp":1795607001,"Device":"Battery Monitor","instance":258,
+             "idDataAttribute":81,"description":"Voltage","formatWithUnit":"%.2F V",
+             "code":"V","bitmask":"0","formattedValue":"13.38 V","rawValue":13.38,"id":12,
+             "dataAttributeEnumValues":false}
+        ]}"#,
+    );
+    let (client, _) = common::client(&server);
+    let page = client.site(SITE).diagnostics_page(2, 3).unwrap();
+    assert_eq!(page.page, 3);
+    assert_eq!(page.num_records, Some(7));
+    assert!(page.has_more(2)); // 6 < 7
+    assert!(!page.has_more(3));
+    assert_eq!(page.records.len(), 2);
+    assert_eq!(page.records[1].code.as_deref(), Some("V"));
+    assert_eq!(page.records[1].instance, Some(258));
+    mock.assert();
+
+    let none = common::no_request(&mut server);
+    for (count, page) in [(0, 1), (10, 0)] {
+        let e = client.site(SITE).diagnostics_page(count, page).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    }
+    common::assert_no_request(&none);
+}
+
+// ---- installation-overview-download -----------------------------------------------
+
+fn overview_body() -> vrm::OverviewDownload {
+    vrm::OverviewDownload::new([SITE, SiteId(22)])
+        .column("name", vrm::OverviewColumn::new("Installation name", true))
+        .column(
+            "batteryVoltage",
+            vrm::OverviewColumn::new("Battery Voltage", false).hide(true),
+        )
+        .only_visible(true)
+}
+
+#[test]
+fn overview_download_json_rows() {
+    let mut server = server();
+    let mock = common::expect_write(
+        &mut server,
+        "POST",
+        "/installation-overview-download",
+        json!({
+            "columns": {
+                "name": {"header": "Installation name", "enabled": true},
+                "batteryVoltage": {"header": "Battery Voltage", "enabled": false, "hide": true}
+            },
+            "siteIds": [151734, 22],
+            "onlyVisible": true,
+            "jsonResponse": true
+        }),
+        r#"{"success":true,"data":{
+            "151734":{"Installation name":"Boat \u00e9","Battery Voltage":"50.00 V","Battery %":"100.0 %","Last Update":"2026-12-01T10:00:00+00:00"},
+            "22":{"Installation name":"Demo","Load":null},
+            "7":false}}"#,
+    );
+    let (client, _) = common::client(&server);
+    let overview = client
+        .installation_overview_download(&overview_body().json(true))
+        .unwrap();
+    let rows: Vec<_> = overview.rows().collect();
+    assert_eq!(rows.len(), 2); // the `false` row is passed over
+    assert_eq!(rows[0].0, "151734");
+    assert_eq!(rows[0].1["Battery Voltage"], Value::from("50.00 V"));
+    assert_eq!(rows[1].1["Load"], Value::Null);
+    assert!(overview.file().is_none());
+    mock.assert();
+}
+
+#[test]
+fn overview_download_xlsx_file() {
+    let xlsx: &[u8] = b"PK\x03\x04\x14\x00\x06\x00rest-of-zip";
+    let mut server = server();
+    let mock = server
+        .mock("POST", "/installation-overview-download")
+        .match_body(Matcher::PartialJson(
+            json!({"jsonResponse": false, "siteIds": [151734, 22]}),
+        ))
+        .with_header(
+            "content-type",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .with_body(xlsx)
+        .expect(1)
+        .create();
+    let (client, _) = common::client(&server);
+    let overview = client
+        .installation_overview_download(&overview_body())
+        .unwrap();
+    assert_eq!(overview.file(), Some(xlsx));
+    assert_eq!(overview.rows().count(), 0);
+    mock.assert();
+}
+
+#[test]
+fn overview_download_refused_without_sites_or_columns_and_offline() {
+    let mut server = server();
+    let none = common::no_request(&mut server);
+    let (client, _) = common::client(&server);
+    for body in [
+        vrm::OverviewDownload::new([])
+            .column("name", vrm::OverviewColumn::new("Installation name", true)),
+        vrm::OverviewDownload::new([SITE]),
+        vrm::OverviewDownload::new([SITE]).column(" ", vrm::OverviewColumn::new("x", true)),
+    ] {
+        let e = client.installation_overview_download(&body).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    }
+    let offline = common::builder(&server, &common::clock())
+        .personal_token(common::TOKEN)
+        .cache(vrm::Cache::in_memory().unwrap())
+        .cache_mode(vrm::CacheMode::Offline)
+        .build()
+        .unwrap();
+    let e = offline
+        .installation_overview_download(&overview_body())
+        .unwrap_err();
+    assert!(matches!(e, Error::NotCached(_)), "{e:?}");
+    common::assert_no_request(&none);
+}

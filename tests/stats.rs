@@ -12,7 +12,7 @@ use common::{NOW, expect_get, fixture, server, token_header};
 use mockito::Matcher;
 use serde_json::{Value, json};
 use vrm::models::{Point, Series};
-use vrm::{Interval, OverallStatsQuery, SiteId, Source, StatsQuery, TimeWindow};
+use vrm::{Interval, OverallStatsQuery, SiteId, Source, StatsKind, StatsQuery, TimeWindow};
 
 const SITE: SiteId = SiteId(975);
 
@@ -85,9 +85,10 @@ fn every_interval_sends_its_name_and_window() {
     const HOUR: i64 = 3600;
     const DAY: i64 = 24 * HOUR;
     // Each at the longest window the doc allows for it, ending at NOW.
-    let cases: [(Interval, &str, i64, i64); 6] = [
+    let cases: [(Interval, &str, i64, i64); 7] = [
         (Interval::FifteenMinutes, "15mins", NOW - 31 * DAY, 15 * 60),
         (Interval::Hours, "hours", NOW - 31 * DAY, HOUR),
+        (Interval::TwoHours, "2hours", NOW - 31 * DAY, 2 * HOUR),
         (Interval::Days, "days", NOW - 180 * DAY, DAY),
         (Interval::Weeks, "weeks", NOW - 140 * DAY, 7 * DAY),
         (Interval::Months, "months", 1_732_536_000, 30 * DAY), // 2024-11-25: 24 months
@@ -539,4 +540,141 @@ fn overallstats_custom_codes() {
     assert!(overall.year().unwrap().totals.is_empty());
     assert_eq!(overall.month(), None); // missing
     mock.assert();
+}
+
+// ---- the other types of the 2026 spec --------------------------------------------
+
+/// Every type whose set is VRM's sends its spec name, with no codes, and
+/// reads the same answer shape.
+#[test]
+fn every_fixed_type_sends_its_name() {
+    let mut server = server();
+    let (client, _) = common::client(&server);
+    let cases = [
+        (StatsKind::Venus, "venus"),
+        (StatsKind::LiveFeed, "live_feed"),
+        (StatsKind::Consumption, "consumption"),
+        (StatsKind::SolarYield, "solar_yield"),
+        (StatsKind::Generator, "generator"),
+        (StatsKind::GeneratorRuntime, "generator-runtime"),
+    ];
+    for (kind, name) in cases {
+        assert_eq!(kind.as_str(), name);
+        assert_eq!(
+            StatsKind::from_name(name, Vec::<String>::new()).unwrap(),
+            kind
+        );
+        // Odd values: a number as a string, `false` for a code without
+        // data, an integer timestamp with a min and max.
+        let body = json!({"success": true,
+            "records": {"bs": [[1_441_065_600_000_i64, "55.5", 50, 61]], "X1": false},
+            "totals": {"bs": "55.5", "X1": false}})
+        .to_string();
+        let mock = expect_get(
+            &mut server,
+            "/installations/975/stats",
+            &format!("type={name}&interval=2hours&start=1441065600&end=1441072800"),
+            &body,
+        );
+        let window = TimeWindow::from_unix(1_441_065_600, 1_441_072_800).unwrap();
+        let stats = client
+            .site(SITE)
+            .stats(&StatsQuery::new(window, Interval::TwoHours, kind.clone()))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(stats.requests(), 1, "{name}");
+        assert_eq!(
+            stats.series("bs").unwrap().points(),
+            [Point::with_min_max(
+                1_441_065_600_000,
+                Some(55.5),
+                Some(50.0),
+                Some(61.0)
+            )],
+            "{name}"
+        );
+        assert_eq!(stats.total("bs"), Some(55.5), "{name}");
+        assert!(stats.series("X1").is_none(), "{name}");
+        // Only kwh has a `kwh` sum: these sets mix units.
+        assert_eq!(stats.totals.get("kwh"), None, "{name}");
+        mock.assert();
+        mock.remove();
+    }
+    assert_eq!(
+        StatsKind::from_name("Generator_Runtime", ["x"]).unwrap(),
+        StatsKind::GeneratorRuntime
+    );
+    assert_eq!(
+        StatsKind::from_name("custom", ["Pc"]).unwrap(),
+        StatsKind::Custom(vec!["Pc".into()])
+    );
+    let e = StatsKind::from_name("weather", Vec::<String>::new()).unwrap_err();
+    assert!(
+        e.to_string().contains("weather") && e.to_string().contains("live_feed"),
+        "{e}"
+    );
+}
+
+/// A fixed type goes through the stats engine: cached as points, a
+/// window it covers answered with no request.
+#[test]
+fn a_fixed_type_is_cached_and_stitched_like_kwh() {
+    let mut server = server();
+    common::mock_me(&mut server, 22);
+    let cache = vrm::Cache::in_memory().unwrap();
+    let start = NOW - 40 * 86_400;
+    let mock = server
+        .mock("GET", "/installations/975/stats")
+        .match_query(Matcher::Regex("^type=solar_yield&interval=hours&".into()))
+        .with_body_from_request(|req| common::stats_body(req.path_and_query(), 3600))
+        .expect(2)
+        .create();
+    let (client, _) = common::cached_client(&server, &cache);
+    let window = TimeWindow::from_unix(start, start + 35 * 86_400).unwrap();
+    let query = StatsQuery::new(window, Interval::Hours, StatsKind::SolarYield);
+    let first = client.site(SITE).stats(&query).unwrap();
+    // 35 days of hours: two requests (and users/me, to learn the account).
+    assert_eq!(first.requests(), 3);
+    let again = client.site(SITE).stats(&query).unwrap();
+    assert_eq!(again.requests(), 0);
+    assert_eq!(again.source(), Source::Cache);
+    assert_eq!(again.value(), first.value());
+    mock.assert();
+}
+
+#[test]
+fn overallstats_every_type_but_forecast() {
+    let mut server = server();
+    let (client, _) = common::client(&server);
+    for kind in [
+        StatsKind::Venus,
+        StatsKind::LiveFeed,
+        StatsKind::Consumption,
+        StatsKind::SolarYield,
+        StatsKind::Generator,
+        StatsKind::GeneratorRuntime,
+    ] {
+        let mock = expect_get(
+            &mut server,
+            "/installations/975/overallstats",
+            &format!("type={kind}"),
+            r#"{"success":true,"records":{"today":{"totals":{"Gr":"1.5","Gc":false},"percentages":{"Gr":100}},"week":[]}}"#,
+        );
+        let overall = client
+            .site(SITE)
+            .overall_stats(&OverallStatsQuery::of(kind.clone()))
+            .unwrap();
+        assert_eq!(overall.today().unwrap().total("Gr"), Some(1.5));
+        assert_eq!(overall.today().unwrap().total("Gc"), None);
+        assert_eq!(overall.today().unwrap().percentage("Gr"), Some(100.0));
+        assert!(overall.week().unwrap().totals.is_empty());
+        mock.assert();
+        mock.remove();
+    }
+    let none = common::no_request(&mut server);
+    let e = client
+        .site(SITE)
+        .overall_stats(&OverallStatsQuery::of(StatsKind::Forecast))
+        .unwrap_err();
+    assert!(e.to_string().contains("forecast"), "{e}");
+    common::assert_no_request(&none);
 }

@@ -475,12 +475,12 @@ fn gps_widget() {
 
 #[test]
 fn hours_of_ac_with_instance_and_window() {
-    // The text doc spells it `HoursOfAC` (used here); both OpenAPI files
-    // spell it `HoursOfAc`.
+    // The text doc spells it `HoursOfAC`; both OpenAPI files spell it
+    // `HoursOfAc`, the name sent.
     let mut server = server();
     let mock = expect_get(
         &mut server,
-        "/installations/151734/widgets/HoursOfAC",
+        "/installations/151734/widgets/HoursOfAc",
         "instance=257&start=1776510000&end=1776517200",
         r#"{"success":true,"records":{"data":"12.5"}}"#,
     );
@@ -566,7 +566,8 @@ fn other_widget_parsed_from_a_name_without_parameters() {
     );
     let (client, _) = common::client(&server);
     let widget: Widget = "DCMeter".parse().unwrap();
-    assert_eq!(widget, Widget::Other("DCMeter".into()));
+    assert_eq!(widget, Widget::DcMeter);
+    assert_eq!(widget.kind(), WidgetKind::Summary);
     let w = client
         .site(SITE)
         .widget(&widget, &WidgetQuery::new())
@@ -1002,4 +1003,178 @@ fn state_widget_keeps_odd_entries_and_tuples() {
     assert_eq!(w.unknown_enums["41"], 7);
     assert_eq!(w.enum_name("S", "9"), Some("Inverting"));
     mock.assert();
+}
+
+// ---- every widget of the spec ------------------------------------------------------
+
+#[test]
+fn hours_of_ac_as_the_doc_spells_it_is_sent_as_the_spec_does() {
+    let mut server = server();
+    let mock = expect_get(
+        &mut server,
+        "/installations/151734/widgets/HoursOfAc",
+        "instance=0",
+        r#"{"success":true,"records":{"data":"0.25"}}"#,
+    );
+    let wrong = server
+        .mock("GET", "/installations/151734/widgets/HoursOfAC")
+        .match_query(Matcher::Any)
+        .expect(0)
+        .create();
+    let (client, _) = common::client(&server);
+    let widget: Widget = "HoursOfAC".parse().unwrap();
+    assert_eq!(widget, Widget::HoursOfAc);
+    assert_eq!("hoursofac".parse::<Widget>().unwrap(), Widget::HoursOfAc);
+    let w = client
+        .site(SITE)
+        .widget(&widget, &WidgetQuery::new().instance(0))
+        .unwrap();
+    assert_eq!(w.data_text(), Some("0.25"));
+    mock.assert();
+    wrong.assert();
+}
+
+/// The widget paths of both OpenAPI files (2025-04-22 and 2026-04), each
+/// a named variant, spelled as the spec spells it, with the parameters
+/// the spec gives it.
+#[test]
+fn every_spec_widget_is_named_and_sent_by_its_spec_name() {
+    let state = [
+        "GeneratorState",
+        "InputState",
+        "InverterState",
+        "MPPTState",
+        "ChargerState",
+        "EssBatteryLifeState",
+        "FuelCellState",
+        "BatteryExternalRelayState",
+        "BatteryRelayState",
+        "BatteryMonitorWarningsAndAlarms",
+        "GatewayRelayState",
+        "GatewayRelayTwoState",
+        "ChargerRelayState",
+        "SolarChargerRelayState",
+        "VeBusState",
+        "VeBusWarningsAndAlarms",
+        "InverterChargerState",
+        "InverterChargerWarningsAndAlarms",
+    ];
+    let summary = [
+        "BatterySummary",
+        "BMSDiagnostics",
+        "HistoricData",
+        "IOExtenderInOut",
+        "LithiumBMS",
+        "DCMeter",
+        "EvChargerSummary",
+        "MeteorologicalSensor",
+        "MeteorologicalSensorOverview",
+        "GlobalLinkSummary",
+        "MotorSummary",
+        "PVInverterStatus",
+        "SolarChargerSummary",
+        "Status",
+        "TankSummary",
+        "TempSummaryAndGraph",
+        "TempAirQuality",
+    ];
+    let other = ["Alarm", "GPS", "HoursOfAc"];
+    assert_eq!(
+        Widget::NAMED.len(),
+        state.len() + summary.len() + other.len()
+    );
+    let mut server = server();
+    let (client, _) = common::client(&server);
+    for (names, kind) in [
+        (&state[..], WidgetKind::State),
+        (&summary[..], WidgetKind::Summary),
+        (&other[..], WidgetKind::Other),
+    ] {
+        for name in names {
+            let widget: Widget = name.parse().unwrap();
+            assert!(!matches!(widget, Widget::Other(_)), "{name}");
+            assert_eq!(widget.name(), *name);
+            assert_eq!(widget.kind(), kind, "{name}");
+            assert!(Widget::NAMED.contains(&widget), "{name}");
+            let query = match kind {
+                WidgetKind::Summary => "instance=3".to_owned(),
+                _ => "instance=3&start=1776510000&end=1776517200".to_owned(),
+            };
+            let mock = expect_get(
+                &mut server,
+                &format!("/installations/151734/widgets/{name}"),
+                &query,
+                r#"{"success":true,"records":{"data":{"hasOldData":"0","7":{"code":"x","rawValue":"1.5"}},"meta":false}}"#,
+            );
+            let mut q = WidgetQuery::new().instance(3);
+            if kind != WidgetKind::Summary {
+                q = q.window(sample_window());
+            }
+            let w = client
+                .site(SITE)
+                .widget(&widget, &q)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(w.meta.is_empty(), "{name}");
+            mock.assert();
+            mock.remove();
+        }
+    }
+}
+
+#[test]
+fn graph_with_ids_width_points_per_pixel_and_min_max() {
+    let mut server = server();
+    let mock = expect_get(
+        &mut server,
+        "/installations/151734/widgets/Graph",
+        "attributeCodes%5B%5D=bs&attributeIds%5B%5D=81&attributeIds%5B%5D=143&instance=1\
+         &start=1776510000&end=1776517200&width=400&pointsPerPixel=0.5&useMinMax=1",
+        &fixture("widget_graph_bs_bv.json"),
+    );
+    let (client, _) = common::client(&server);
+    let query = GraphQuery::new(["bs"])
+        .attribute_ids([81, 143])
+        .instance(1)
+        .window(sample_window())
+        .width(400)
+        .points_per_pixel(0.5)
+        .use_min_max(true);
+    let graph = client.site(SITE).graph(&query).unwrap();
+    assert!(!graph.by_code().is_empty());
+    mock.assert();
+
+    // Ids alone are enough; useMinMax=0 is sent as such.
+    let mock = expect_get(
+        &mut server,
+        "/installations/151734/widgets/Graph",
+        "attributeIds%5B%5D=81&useMinMax=0",
+        r#"{"success":true,"records":{"data":{"81":[[1776510000,"50.5"]]},"meta":{"81":{"code":"bs","description":"Battery SOC","formatWithUnit":"%.1F %%"}}}}"#,
+    );
+    client
+        .site(SITE)
+        .graph(
+            &GraphQuery::new(Vec::<String>::new())
+                .attribute_ids([81])
+                .use_min_max(false),
+        )
+        .unwrap();
+    mock.assert();
+}
+
+#[test]
+fn graph_options_are_checked_before_any_request() {
+    let mut server = server();
+    let nothing = server.mock("GET", Matcher::Any).expect(0).create();
+    let (client, _) = common::client(&server);
+    for query in [
+        GraphQuery::new(Vec::<String>::new()),
+        GraphQuery::new(["bs"]).points_per_pixel(0.0),
+        GraphQuery::new(["bs"]).points_per_pixel(f64::NAN),
+        GraphQuery::new(["bs"]).points_per_pixel(-1.0),
+        GraphQuery::new(["bs"]).width(0),
+    ] {
+        let err = client.site(SITE).graph(&query).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{query:?}: {err:?}");
+    }
+    nothing.assert();
 }

@@ -3,7 +3,9 @@
 //! the engine; none knows a cache or HTTP.
 
 pub mod access;
+pub mod admin;
 pub mod alarms;
+pub mod attributes;
 pub mod call;
 pub mod dess;
 pub mod fleet;

@@ -1,15 +1,24 @@
 //! Statistics: `installations/{idSite}/stats` and `…/overallstats`.
 
+use std::fmt;
+
 use crate::api::installations::SiteApi;
 use crate::engine::{Call, StatsCall};
 use crate::error::{Error, Result};
 use crate::fetched::Fetched;
 use crate::ids::SiteId;
-use crate::models::Stats;
+use crate::models::{Stats, StatsResponse};
 use crate::request::Request;
+use crate::store::CacheKind;
 use crate::window::{Interval, TimeWindow};
 
-/// Which attributes a stats query asks for.
+/// Which attributes a stats query asks for: the spec's `type`.
+///
+/// Every type but [`Custom`](StatsKind::Custom) is a set of codes VRM
+/// chooses, cached and stitched as a whole (like `kwh`).
+/// [`Forecast`](StatsKind::Forecast) is never final history: it is cached
+/// as the exact answer of its request, with a freshness of its own
+/// ([`CacheKind::Forecast`](crate::CacheKind::Forecast)).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StatsKind {
@@ -17,22 +26,86 @@ pub enum StatsKind {
     Kwh,
     /// The given attribute codes (`type=custom&attributeCodes[]=…`).
     Custom(Vec<String>),
+    /// The GX device's own set (`type=venus`).
+    Venus,
+    /// The live feed's set (`type=live_feed`, VRM's default type).
+    LiveFeed,
+    /// Consumption (`type=consumption`).
+    Consumption,
+    /// Solar yield (`type=solar_yield`).
+    SolarYield,
+    /// Generator energy (`type=generator`).
+    Generator,
+    /// Generator run time (`type=generator-runtime`).
+    GeneratorRuntime,
+    /// Solar and consumption forecasts (`type=forecast`, `stats` only;
+    /// the window may lie in the future).
+    Forecast,
 }
 
 impl StatsKind {
-    /// `"kwh"` or `"custom"`.
+    /// Every type whose code set is VRM's, in the spec's order.
+    pub const FIXED: [StatsKind; 8] = [
+        StatsKind::Venus,
+        StatsKind::LiveFeed,
+        StatsKind::Consumption,
+        StatsKind::SolarYield,
+        StatsKind::Kwh,
+        StatsKind::Generator,
+        StatsKind::GeneratorRuntime,
+        StatsKind::Forecast,
+    ];
+
+    /// The spec's name: `"kwh"`, `"custom"`, `"live_feed"`, `"generator-runtime"`, ….
     pub fn as_str(&self) -> &'static str {
         match self {
             StatsKind::Kwh => "kwh",
             StatsKind::Custom(_) => "custom",
+            StatsKind::Venus => "venus",
+            StatsKind::LiveFeed => "live_feed",
+            StatsKind::Consumption => "consumption",
+            StatsKind::SolarYield => "solar_yield",
+            StatsKind::Generator => "generator",
+            StatsKind::GeneratorRuntime => "generator-runtime",
+            StatsKind::Forecast => "forecast",
         }
     }
 
-    /// The attribute codes of a custom query (empty for kWh).
+    /// The type named `name` (the spec's spelling; `-` and `_` alike),
+    /// with `codes` for `custom` (ignored by the other types).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a name the spec does not list.
+    pub fn from_name<I, S>(name: &str, codes: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let wanted = name.trim().to_ascii_lowercase().replace('-', "_");
+        if wanted == "custom" {
+            return Ok(StatsKind::custom(codes));
+        }
+        StatsKind::FIXED
+            .into_iter()
+            .find(|k| k.as_str().replace('-', "_") == wanted)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "stats type {name:?}: expected one of venus, live_feed, consumption, \
+                     solar_yield, kwh, generator, generator-runtime, custom, forecast"
+                ))
+            })
+    }
+
+    /// Whether this is `type=forecast`.
+    pub fn is_forecast(&self) -> bool {
+        matches!(self, StatsKind::Forecast)
+    }
+
+    /// The attribute codes of a custom query (empty for the other types).
     pub fn codes(&self) -> &[String] {
         match self {
-            StatsKind::Kwh => &[],
             StatsKind::Custom(codes) => codes,
+            _ => &[],
         }
     }
 
@@ -62,6 +135,12 @@ impl StatsKind {
             request = request.query("attributeCodes[]", code.clone());
         }
         request
+    }
+}
+
+impl fmt::Display for StatsKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -122,6 +201,22 @@ impl StatsQuery {
             kind: StatsKind::custom(codes),
             show_instance: false,
         }
+    }
+
+    /// Any type over `window`, in buckets of `interval`.
+    pub fn new(window: TimeWindow, interval: Interval, kind: StatsKind) -> Self {
+        StatsQuery {
+            window,
+            interval,
+            kind,
+            show_instance: false,
+        }
+    }
+
+    /// VRM's forecasts (`type=forecast`) over `window`, which may lie in
+    /// the future, in buckets of `interval`.
+    pub fn forecast(window: TimeWindow, interval: Interval) -> Self {
+        StatsQuery::new(window, interval, StatsKind::Forecast)
     }
 
     /// Group the values per device instance (`show_instance=1`). Default off.
@@ -199,6 +294,11 @@ impl OverallStatsQuery {
         }
     }
 
+    /// Any type but `forecast` (which overallstats does not take).
+    pub fn of(kind: StatsKind) -> Self {
+        OverallStatsQuery { kind: Some(kind) }
+    }
+
     /// `type=custom` with the given codes.
     pub fn custom<I, S>(codes: I) -> Self
     where
@@ -216,6 +316,12 @@ impl OverallStatsQuery {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
+        if self.kind.as_ref().is_some_and(StatsKind::is_forecast) {
+            return Err(Error::invalid(
+                "overallstats type forecast: expected venus, live_feed, consumption, solar_yield, \
+                 kwh, generator, generator-runtime or custom (forecasts are stats only)",
+            ));
+        }
         self.kind.as_ref().map_or(Ok(()), StatsKind::validate)
     }
 
@@ -280,6 +386,11 @@ impl SiteApi<'_> {
         progress: Progress<'_>,
     ) -> Result<Fetched<Stats>> {
         query.validate()?;
+        if query.kind().is_forecast() {
+            let answer = self.forecast_of(query)?;
+            progress(1, 1);
+            return Ok(answer);
+        }
         let site = self.id();
         let window = query.window();
         let call = StatsCall::new(
@@ -293,6 +404,59 @@ impl SiteApi<'_> {
             progress,
         );
         self.client().engine().run(&mut Call::new(), call)
+    }
+}
+
+impl SiteApi<'_> {
+    /// VRM's solar and consumption forecasts over `window` (which may lie
+    /// in the future), in buckets of `interval`.
+    ///
+    /// `GET /installations/{idSite}/stats?type=forecast&interval&start&end`
+    ///
+    /// A forecast is never final history: it is cached as the exact answer
+    /// of its request (never in the stats points, never settled), fresh
+    /// for [`CacheKind::Forecast`]'s time (one hour by default), then
+    /// asked for again. [`Fetched::fetched_at`] says when VRM made it.
+    /// [`stats`](Self::stats) with [`StatsKind::Forecast`] comes here.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (before any request) for a window longer
+    /// than one request serves for the interval (31 days of hours, …);
+    /// [`Error::NotCached`] offline; transport, API and decode errors.
+    ///
+    /// ```no_run
+    /// # fn main() -> vrm::Result<()> {
+    /// use vrm::{Interval, TimeWindow};
+    /// let vrm = vrm::Client::builder().demo().build()?;
+    /// let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    /// let next = TimeWindow::from_unix(now, now + 48 * 3600)?;
+    /// let forecast = vrm.site(vrm::SiteId(151734)).forecast(next, Interval::Hours)?;
+    /// println!("fetched at {}: {:?}", forecast.fetched_at(), forecast.totals);
+    /// # Ok(()) }
+    /// ```
+    pub fn forecast(&self, window: TimeWindow, interval: Interval) -> Result<Fetched<Stats>> {
+        self.forecast_of(&StatsQuery::forecast(window, interval))
+    }
+
+    /// A `type=forecast` query (its window, interval and `show_instance`)
+    /// as one request, cached as its exact answer.
+    fn forecast_of(&self, query: &StatsQuery) -> Result<Fetched<Stats>> {
+        let (window, interval) = (query.window(), query.interval());
+        if window.end() > interval.max_end(window.start()) {
+            return Err(Error::invalid(format!(
+                "forecast window {window}: expected at most {} for interval {interval} \
+                 (a forecast is one request)",
+                interval.max_period_text()
+            )));
+        }
+        let request = query.request_for(self.id(), (window.start(), window.end()));
+        Ok(self
+            .client()
+            .call_json::<StatsResponse>(
+                request,
+                Some((CacheKind::Forecast, Some(self.id().get()))),
+            )?
+            .map(StatsResponse::into_stats))
     }
 }
 

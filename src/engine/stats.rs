@@ -351,7 +351,9 @@ impl<'a> StatsCall<'a> {
                 );
             }
         }
-        if self.codes.is_empty() {
+        // `kwh` is the sum of the kWh set; the other sets VRM chooses
+        // (live_feed, venus, …) mix units and have no such sum.
+        if self.kind == "kwh" {
             let all = match vrm.and_then(|t| t.get("kwh")) {
                 Some(t) if !series.is_empty() => t.value(),
                 _ => sum(totals.values().copied().flatten()),

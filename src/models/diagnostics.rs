@@ -20,6 +20,35 @@ pub struct DiagnosticsResponse {
     pub num_records: Option<u64>,
 }
 
+/// One page of `GET /installations/{idSite}/diagnostics?count&page`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct DiagnosticsPage {
+    /// The records of the page.
+    pub records: Vec<DiagnosticRecord>,
+    /// How many records VRM holds in all (`num_records`), if it said.
+    pub num_records: Option<u64>,
+    /// The page asked for (1 is the first).
+    pub page: u32,
+}
+
+impl DiagnosticsPage {
+    pub(crate) fn new(records: Vec<DiagnosticRecord>, num_records: Option<u64>, page: u32) -> Self {
+        DiagnosticsPage {
+            records,
+            num_records,
+            page,
+        }
+    }
+
+    /// Whether pages follow this one (`page × count < num_records`, with
+    /// `count` the records asked for per page). Unknown totals say no.
+    pub fn has_more(&self, count: u32) -> bool {
+        self.num_records
+            .is_some_and(|n| u64::from(self.page).saturating_mul(u64::from(count)) < n)
+    }
+}
+
 /// The latest logged value of one attribute of one device.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]

@@ -89,6 +89,72 @@ impl<'de> Deserialize<'de> for DataDownloadResponse {
     }
 }
 
+/// A bare `{"success": true}` answer: an export started in the
+/// background (`data-download?async=1`), an overview sent by mail.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct SuccessResponse {
+    /// Whether VRM accepted it (`"1"`, `1` and `true` count as yes).
+    #[serde(default, deserialize_with = "super::de::opt_bool")]
+    pub success: Option<bool>,
+}
+
+/// The answer of `POST /installation-overview-download`: the overview as
+/// JSON (`jsonResponse: true`) or as an XLSX file.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum InstallationOverview {
+    /// The JSON form: per site id (VRM's keys, kept as sent), per column
+    /// header (`"Installation name"`, `"Battery %"`, `"Last Update"`, …)
+    /// the cell as VRM sent it (text, mostly: `"50.00 V"`).
+    Table(std::collections::BTreeMap<String, serde_json::Map<String, Value>>),
+    /// The XLSX file's bytes.
+    Xlsx(Vec<u8>),
+}
+
+impl InstallationOverview {
+    /// The rows of the JSON form (empty for a file).
+    pub fn rows(&self) -> impl Iterator<Item = (&str, &serde_json::Map<String, Value>)> {
+        let rows = match self {
+            InstallationOverview::Table(rows) => Some(rows),
+            InstallationOverview::Xlsx(_) => None,
+        };
+        rows.into_iter()
+            .flat_map(|rows| rows.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    /// The file's bytes, if the answer was a file.
+    pub fn file(&self) -> Option<&[u8]> {
+        match self {
+            InstallationOverview::Xlsx(bytes) => Some(bytes),
+            InstallationOverview::Table(_) => None,
+        }
+    }
+}
+
+/// The JSON body of `POST /installation-overview-download`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct OverviewResponse {
+    /// Rows by site; `false`, `[]` or `null` → none. A row that is not an
+    /// object is passed over.
+    #[serde(deserialize_with = "overview_rows")]
+    pub data: std::collections::BTreeMap<String, serde_json::Map<String, Value>>,
+}
+
+fn overview_rows<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, serde_json::Map<String, Value>>, D::Error> {
+    let raw: std::collections::BTreeMap<String, Value> = super::de::map_or_empty(d)?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|(site, row)| match row {
+            Value::Object(map) => Some((site, map)),
+            _ => None,
+        })
+        .collect())
+}
+
 /// The answer of `GET /installations/{idSite}/gps-download`.
 ///
 /// The OpenAPI documents a KML file; the client may also meet it wrapped in

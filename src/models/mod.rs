@@ -17,6 +17,7 @@ pub(crate) mod de;
 
 pub(crate) mod access;
 pub(crate) mod alarms;
+pub(crate) mod attributes;
 pub(crate) mod auth;
 pub(crate) mod dess;
 pub(crate) mod devices;
@@ -35,10 +36,13 @@ pub use access::{
     SiteUsers,
 };
 pub use alarms::{Alarm, AlarmAttribute, AlarmDevice, AlarmLog, AlarmLogEntry, AlarmUser, Alarms};
+pub use attributes::{AttributeSearch, AttributeSite, DataAttribute};
 pub use dess::{DynamicEssSchedule, DynamicEssSettings};
 pub use devices::{Device, SystemOverview};
 pub use diagnostics::DiagnosticRecord;
+pub use diagnostics::DiagnosticsPage;
 pub use downloads::GpsDownloadResponse;
+pub use downloads::InstallationOverview;
 pub use installations::{EnumValue, ExtendedAttribute, Installation, InstanceValue, Tag};
 pub use settings::CustomWidget;
 pub use stats::{OverallPeriod, OverallStats, Point, Series, Stats, Total};
@@ -54,10 +58,13 @@ pub use widgets::{
 // them, so they are the crate's own (and, for its tests and benches, the
 // private feature `internals` shows them as `vrm::wire`).
 pub(crate) use access::{AckResponse, InviteResponse, InviteRightsResponse, SiteUsersResponse};
+pub(crate) use attributes::DataAttributesResponse;
 pub(crate) use auth::LoginResponse;
 pub(crate) use devices::SystemOverviewResponse;
 pub(crate) use diagnostics::DiagnosticsResponse;
 pub(crate) use downloads::DataDownloadResponse;
+pub(crate) use downloads::OverviewResponse;
+pub(crate) use downloads::SuccessResponse;
 pub(crate) use error_body::ApiErrorBody;
 pub(crate) use installations::{InstallationsResponse, TagsResponse};
 pub(crate) use stats::{OverallStatsResponse, StatsResponse};

@@ -490,7 +490,6 @@ pub struct StatsResponse {
 impl StatsResponse {
     /// The flat view: series, totals over all instances, and per-instance
     /// totals apart.
-    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))] // tests
     pub fn into_stats(self) -> Stats {
         let mut totals = BTreeMap::new();
         let mut instance_totals = BTreeMap::new();

@@ -8,7 +8,8 @@ use time::OffsetDateTime;
 use vrm::models::{Series, Stats};
 use vrm::{
     Cache, CacheKind, CacheMode, Client, DownloadData, DownloadFormat, Fetched, GraphQuery,
-    Interval, OverallStatsQuery, Purge, SiteId, StatsQuery, TimeWindow, Widget, WidgetQuery,
+    Interval, OverallStatsQuery, Purge, SiteId, StatsKind, StatsQuery, TimeWindow, Widget,
+    WidgetQuery,
 };
 
 use crate::cmd::report::{Bound, combine};
@@ -48,22 +49,34 @@ pub(crate) fn interval(text: &str) -> Result<Interval> {
     Ok(text.parse::<Interval>()?)
 }
 
-pub(crate) fn stats_kind(kind: StatsType, codes: &[String]) -> Result<Option<Vec<String>>> {
+pub(crate) fn stats_kind(kind: StatsType, codes: &[String]) -> Result<StatsKind> {
     let codes: Vec<String> = codes
         .iter()
         .map(|c| c.trim().to_owned())
         .filter(|c| !c.is_empty())
         .collect();
-    match kind {
-        StatsType::Kwh if !codes.is_empty() => Err(usage(
-            "--codes goes with --type custom; --type kwh is VRM's fixed energy set",
-        )),
-        StatsType::Kwh => Ok(None),
-        StatsType::Custom if codes.is_empty() => Err(usage(
-            "--type custom needs --codes, for example --codes bs,bv (see `vrm codes`)",
-        )),
-        StatsType::Custom => Ok(Some(codes)),
+    let fixed = match kind {
+        StatsType::Custom if codes.is_empty() => {
+            return Err(usage(
+                "--type custom needs --codes, for example --codes bs,bv (see `vrm codes`)",
+            ));
+        }
+        StatsType::Custom => return Ok(StatsKind::from_name("custom", codes)?),
+        StatsType::Kwh => StatsKind::Kwh,
+        StatsType::Venus => StatsKind::Venus,
+        StatsType::LiveFeed => StatsKind::LiveFeed,
+        StatsType::Consumption => StatsKind::Consumption,
+        StatsType::SolarYield => StatsKind::SolarYield,
+        StatsType::Generator => StatsKind::Generator,
+        StatsType::GeneratorRuntime => StatsKind::GeneratorRuntime,
+        StatsType::Forecast => StatsKind::Forecast,
+    };
+    if !codes.is_empty() {
+        return Err(usage(format!(
+            "--codes goes with --type custom; --type {fixed} is a set VRM chooses"
+        )));
     }
+    Ok(fixed)
 }
 
 /// The effective output format.
@@ -294,19 +307,18 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             let site = site_id(site)?;
             let interval = interval(i)?;
             let window = window(w)?;
-            let codes = stats_kind(*kind, codes)?;
+            let kind = stats_kind(*kind, codes)?;
             let client = client(cli, false)?;
-            let query = match &codes {
-                None => StatsQuery::kwh(window, interval),
-                Some(codes) => StatsQuery::custom(window, interval, codes.iter().cloned()),
-            }
-            .show_instance(*instances);
+            let query = StatsQuery::new(window, interval, kind).show_instance(*instances);
             let mut bar = Progress::new("stats");
             let stats = client
                 .site(site)
                 .stats_with_progress(&query, &mut |done, total| bar.update(done, total))?;
             drop(bar);
             let format = format_of(cli, o);
+            if query.kind().is_forecast() {
+                return crate::cmd::forecast::print(site, &query, &stats, format, out);
+            }
             let written = if format == Format::Json {
                 // Streamed: a year of hours is 50,000 points, written
                 // without a tree of values or a copy of the text.
@@ -339,10 +351,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
                     return Err(usage("--codes goes with --type custom"));
                 }
                 None => OverallStatsQuery::new(),
-                Some(k) => match stats_kind(*k, codes)? {
-                    None => OverallStatsQuery::kwh(),
-                    Some(codes) => OverallStatsQuery::custom(codes),
-                },
+                Some(StatsType::Forecast) => {
+                    return Err(usage(
+                        "--type forecast is for `vrm stats` and `vrm forecast`; overallstats has no forecasts",
+                    ));
+                }
+                Some(k) => OverallStatsQuery::of(stats_kind(*k, codes)?),
             };
             let client = client(cli, false)?;
             let overall = client.site(site).overall_stats(&query)?;
@@ -366,16 +380,31 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Graph {
             site,
             codes,
+            ids,
             instance,
             window: w,
+            width,
+            points_per_pixel,
+            min_max,
+            no_min_max,
             out: o,
         } => {
             let site = site_id(site)?;
             let window = window(w)?;
-            let mut query =
-                GraphQuery::new(codes.iter().map(|c| c.trim().to_owned())).window(window);
+            let mut query = GraphQuery::new(codes.iter().map(|c| c.trim().to_owned()))
+                .attribute_ids(ids.iter().copied())
+                .window(window);
             if let Some(i) = instance {
                 query = query.instance(*i);
+            }
+            if let Some(width) = width {
+                query = query.width(*width);
+            }
+            if let Some(p) = points_per_pixel {
+                query = query.points_per_pixel(*p);
+            }
+            if *min_max || *no_min_max {
+                query = query.use_min_max(*min_max);
             }
             let client = client(cli, false)?;
             let graph = client.site(site).graph(&query)?;
@@ -432,20 +461,40 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             file_format,
             datatype,
             output,
+            email,
         } => {
             let site = site_id(site)?;
             let window = window(w)?;
-            let format = match file_format.as_str() {
-                "csv" => DownloadFormat::Csv,
-                "xls" => DownloadFormat::Xls,
-                other => return Err(usage(format!("--format {other:?}: expected csv or xls"))),
-            };
-            let data = match datatype.as_str() {
-                "log" => DownloadData::Log,
-                "kwh" => DownloadData::Kwh,
-                other => return Err(usage(format!("--datatype {other:?}: expected log or kwh"))),
-            };
+            let format: DownloadFormat = file_format.parse().map_err(|_| {
+                usage(format!(
+                    "--format {file_format:?}: expected csv or xls, or the 2026 spec's excelxml, xlsx or html"
+                ))
+            })?;
+            let data: DownloadData = datatype.parse().map_err(|_| {
+                usage(format!(
+                    "--datatype {datatype:?}: expected log, benchmark or kwh"
+                ))
+            })?;
             let client = client(cli, false)?;
+            let Some(output) = output.as_ref().filter(|_| !*email) else {
+                let started = client
+                    .site(site)
+                    .data_download_by_email(window, format, data)?;
+                let mut table = Table::new(["site", "format", "datatype", "mailed"]);
+                table.push(vec![
+                    site.to_string(),
+                    format.to_string(),
+                    data.to_string(),
+                    "yes".to_owned(),
+                ]);
+                let json = json!({"site": site.get(), "format": format.as_str(),
+                    "datatype": data.as_str(), "mailed": started.value()});
+                return emit(
+                    &Output::from(&started, json, table),
+                    cli.format.unwrap_or_default(),
+                    out,
+                );
+            };
             let bytes = client.site(site).data_download(window, format, data)?;
             std::fs::write(output, bytes.value())
                 .map_err(|e| Failure::Io(format!("writing {}: {e}", output.display())))?;
@@ -455,6 +504,71 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
             emit(
                 &Output::from(&bytes, data, table),
                 cli.format.unwrap_or_default(),
+                out,
+            )
+        }
+        Command::OverviewDownload {
+            sites,
+            columns,
+            only_visible,
+            output,
+            out: o,
+        } => {
+            let sites = sites
+                .iter()
+                .map(|s| site_id(s))
+                .collect::<Result<Vec<_>>>()?;
+            let mut body = vrm::OverviewDownload::new(sites)
+                .only_visible(*only_visible)
+                .json(output.is_none());
+            for (key, header) in crate::cmd::pairs(columns, "--column")? {
+                body = body.column(key, vrm::OverviewColumn::new(header, true));
+            }
+            let client = client(cli, false)?;
+            let overview = client.installation_overview_download(&body)?;
+            if let Some(output) = output {
+                let Some(bytes) = overview.file() else {
+                    return Err(Failure::Io(format!(
+                        "VRM sent rows, not a file: nothing written to {}",
+                        output.display()
+                    )));
+                };
+                std::fs::write(output, bytes)
+                    .map_err(|e| Failure::Io(format!("writing {}: {e}", output.display())))?;
+                let mut table = Table::new(["file", "bytes"]).numeric(&[1]);
+                table.push(vec![output.display().to_string(), bytes.len().to_string()]);
+                let data = json!({"file": output.display().to_string(), "bytes": bytes.len()});
+                return emit(
+                    &Output::from(&overview, data, table),
+                    format_of(cli, o),
+                    out,
+                );
+            }
+            let mut headers: Vec<String> = Vec::new();
+            for (_, row) in overview.rows() {
+                for key in row.keys() {
+                    if !headers.contains(key) {
+                        headers.push(key.clone());
+                    }
+                }
+            }
+            let mut header = vec!["site".to_owned()];
+            header.extend(headers.iter().cloned());
+            let mut table = Table::with_header(header);
+            let mut data = serde_json::Map::new();
+            for (site, row) in overview.rows() {
+                let mut line = vec![site.to_owned()];
+                line.extend(
+                    headers
+                        .iter()
+                        .map(|h| row.get(h).map(cell).unwrap_or_default()),
+                );
+                table.push(line);
+                data.insert(site.to_owned(), Value::Object(row.clone()));
+            }
+            emit(
+                &Output::from(&overview, Value::Object(data), table),
+                format_of(cli, o),
                 out,
             )
         }
@@ -493,6 +607,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::CustomWidget { action } => {
             crate::cmd::settings::run_custom_widget(cli, action, out)
         }
+        Command::Forecast(args) => crate::cmd::forecast::run(cli, args, out),
+        Command::Attributes(args) => crate::cmd::attributes::run(cli, args, out),
+        Command::Admin(args) => crate::cmd::admin::run(cli, args, out),
         Command::Cache { action } => cache(cli, action, out),
         Command::Codes {
             search,
@@ -619,12 +736,12 @@ fn stats_data<'a>(site: SiteId, query: &'a StatsQuery, stats: &'a Stats) -> Stat
 }
 
 /// The `data` of `stats --format json` as a value (small answers).
-fn stats_json(site: SiteId, query: &StatsQuery, stats: &Stats) -> Value {
+pub(crate) fn stats_json(site: SiteId, query: &StatsQuery, stats: &Stats) -> Value {
     to_json(&stats_data(site, query, stats))
 }
 
 /// The table or CSV form of stats (JSON is streamed apart).
-fn stats_output(query: &StatsQuery, stats: &Fetched<Stats>, format: Format) -> Output {
+pub(crate) fn stats_output(query: &StatsQuery, stats: &Fetched<Stats>, format: Format) -> Output {
     let window = query.window();
     let unit = if query.kind().as_str() == "kwh" {
         " kWh"
@@ -733,7 +850,7 @@ fn num_full(v: Option<f64>) -> String {
 }
 
 /// Rows `path = value` for every scalar in `value`.
-fn flatten(value: &Value, path: String, table: &mut Table) {
+pub(crate) fn flatten(value: &Value, path: String, table: &mut Table) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {

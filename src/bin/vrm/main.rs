@@ -119,13 +119,30 @@ pub struct MaybeWindow {
     pub to: Option<String>,
 }
 
-/// The stats type.
+/// The stats type (the spec's `type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatsType {
     /// VRM's energy set (Pc, Gc, Pb, …).
     Kwh,
     /// The codes of --codes.
     Custom,
+    /// The GX device's set.
+    Venus,
+    /// The live feed's set (VRM's default).
+    #[value(name = "live_feed", alias = "live-feed")]
+    LiveFeed,
+    /// Consumption.
+    Consumption,
+    /// Solar yield.
+    #[value(name = "solar_yield", alias = "solar-yield")]
+    SolarYield,
+    /// Generator energy.
+    Generator,
+    /// Generator run time.
+    #[value(name = "generator-runtime", alias = "generator_runtime")]
+    GeneratorRuntime,
+    /// Solar and consumption forecasts (stats only; windows may lie ahead).
+    Forecast,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,13 +194,14 @@ pub enum Command {
     Stats {
         /// Installation id.
         site: String,
-        /// kwh or custom.
+        /// kwh, custom, venus, live_feed, consumption, solar_yield,
+        /// generator, generator-runtime or forecast.
         #[arg(long = "type", value_enum, default_value = "kwh")]
         kind: StatsType,
         /// Attribute codes for --type custom, comma separated.
         #[arg(long, value_delimiter = ',')]
         codes: Vec<String>,
-        /// 15mins, hours, days, weeks, months or years.
+        /// 15mins, hours, 2hours, days, weeks, months or years.
         #[arg(long, default_value = "hours")]
         interval: String,
         #[command(flatten)]
@@ -198,7 +216,8 @@ pub enum Command {
     Overall {
         /// Installation id.
         site: String,
-        /// kwh or custom (default: VRM's live-feed totals).
+        /// kwh, custom, venus, live_feed, consumption, solar_yield,
+        /// generator or generator-runtime (default: VRM's live-feed totals).
         #[arg(long = "type", value_enum)]
         kind: Option<StatsType>,
         /// Attribute codes for --type custom, comma separated.
@@ -211,18 +230,33 @@ pub enum Command {
     Graph {
         /// Installation id.
         site: String,
-        /// Attribute codes, comma separated.
-        #[arg(long, value_delimiter = ',', required = true)]
+        /// Attribute codes, comma separated (or --ids, or both).
+        #[arg(long, value_delimiter = ',', required_unless_present = "ids")]
         codes: Vec<String>,
+        /// Attribute ids (idDataAttribute), comma separated.
+        #[arg(long, value_delimiter = ',')]
+        ids: Vec<u64>,
         /// Device instance.
         #[arg(long)]
         instance: Option<u32>,
         #[command(flatten)]
         window: Window,
+        /// Graph width in pixels (VRM's default 768).
+        #[arg(long, value_name = "PIXELS")]
+        width: Option<u32>,
+        /// Data points per pixel (VRM's default 2).
+        #[arg(long, value_name = "N")]
+        points_per_pixel: Option<f64>,
+        /// Each point with its mean, min and max (useMinMax=1).
+        #[arg(long, conflicts_with = "no_min_max")]
+        min_max: bool,
+        /// One value per point (useMinMax=0).
+        #[arg(long)]
+        no_min_max: bool,
         #[command(flatten)]
         out: Out,
     },
-    /// Any widget by name (VeBusState, BatterySummary, Status, …).
+    /// Any widget by its spec name (VeBusState, BatterySummary, HoursOfAc, DCMeter, …).
     Widget {
         /// Installation id.
         site: String,
@@ -236,21 +270,45 @@ pub enum Command {
         #[command(flatten)]
         out: Out,
     },
-    /// Export logged data or kWh to a CSV or XLS file.
+    /// Export logged data, benchmarks or kWh to a CSV, Excel or HTML file.
     Download {
         /// Installation id.
         site: String,
         #[command(flatten)]
         window: Window,
-        /// File format: csv or xls.
-        #[arg(long = "format", value_name = "csv|xls", default_value = "csv")]
+        /// File format: csv, excelxml, xls, xlsx or html.
+        #[arg(
+            long = "format",
+            value_name = "csv|excelxml|xls|xlsx|html",
+            default_value = "csv"
+        )]
         file_format: String,
-        /// log or kwh.
+        /// log, benchmark or kwh.
         #[arg(long, default_value = "log")]
         datatype: String,
         /// Where to write the file.
+        #[arg(short, long, value_name = "FILE", required_unless_present = "email")]
+        output: Option<PathBuf>,
+        /// Have VRM make the file in the background and mail it to the account.
+        #[arg(long, conflicts_with = "output")]
+        email: bool,
+    },
+    /// An overview of some installations: chosen columns, as rows or an XLSX file.
+    OverviewDownload {
+        /// Installation ids, comma separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        sites: Vec<String>,
+        /// A column KEY=HEADER (repeat it), enabled.
+        #[arg(long = "column", value_name = "KEY=HEADER", required = true)]
+        columns: Vec<String>,
+        /// Only the visible items.
+        #[arg(long)]
+        only_visible: bool,
+        /// Write the XLSX file here (default: the rows as a table).
         #[arg(short, long, value_name = "FILE")]
-        output: PathBuf,
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        out: Out,
     },
     /// GPS tracks as KML.
     Gps {
@@ -315,6 +373,12 @@ pub enum Command {
         #[command(subcommand)]
         action: cmd::settings::CustomWidgetAction,
     },
+    /// VRM's solar and consumption forecasts (default: now to 48 h ahead).
+    Forecast(cmd::forecast::ForecastArgs),
+    /// VRM's live attribute catalogue, or the installations matching --query.
+    Attributes(cmd::attributes::AttributesArgs),
+    /// Admin and firmware operations (devices, attributes-count, firmwares, …).
+    Admin(cmd::admin::AdminArgs),
     /// Shell completions.
     Completions {
         /// bash, zsh or fish.

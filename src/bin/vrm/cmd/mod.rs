@@ -2,9 +2,12 @@
 //! its arguments, its run and its output. What they share (the client,
 //! the output forms, times) is in `commands`, `output` and `times`.
 
+pub mod admin;
 pub mod alarms;
+pub mod attributes;
 pub mod call;
 pub mod dess;
+pub mod forecast;
 pub mod report;
 pub mod search;
 pub mod settings;

@@ -43,7 +43,7 @@ pub struct SyncArgs {
     /// 15mins, hours, 2hours, days, weeks, months or years.
     #[arg(long, default_value = "hours")]
     pub interval: String,
-    /// kwh or custom.
+    /// The stats type (kwh, custom with --codes, venus, …; not forecast).
     #[arg(long = "type", value_enum, default_value = "kwh")]
     pub kind: StatsType,
     /// Attribute codes for --type custom, comma separated.
@@ -60,14 +60,16 @@ pub fn run(cli: &Cli, args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         to: args.to.clone(),
     })?;
     let interval = interval(&args.interval)?;
-    let codes = stats_kind(args.kind, &args.codes)?;
+    let kind = stats_kind(args.kind, &args.codes)?;
+    if kind.is_forecast() {
+        return Err(usage(
+            "sync fills the cache with history; forecasts are not history (see `vrm forecast`)",
+        ));
+    }
     if cli.global.no_cache {
         return Err(usage("sync fills the cache; drop --no-cache"));
     }
-    let query = match &codes {
-        None => StatsQuery::kwh(window, interval),
-        Some(codes) => StatsQuery::custom(window, interval, codes.iter().cloned()),
-    };
+    let query = StatsQuery::new(window, interval, kind);
     let client = client(cli, false)?;
     match site {
         Some(site) => one(cli, &client, site, &query, &args.out, out),
