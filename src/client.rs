@@ -157,9 +157,11 @@ impl Client {
         self.engine.user_id(&mut call)
     }
 
-    /// End the bearer token at VRM (`POST /auth/logout`) and forget it.
-    /// A later call logs in again. With a personal token this ends nothing
-    /// and makes no request.
+    /// End the bearer token at VRM and forget it: `POST /auth/logout` as
+    /// the doc says, then `GET /auth/logout` (the OpenAPI files' method)
+    /// only when the server answers the POST 404 or 405. A later call logs
+    /// in again. With a personal token this ends nothing and makes no
+    /// request.
     ///
     /// # Errors
     /// Transport and API errors of the logout call; [`Error::NotCached`]
@@ -175,7 +177,15 @@ impl Client {
         };
         let request = Request::post("auth/logout", "auth/logout".into(), b"{}".to_vec());
         let mut call = Call::new();
-        self.engine.send_as(&mut call, &request, &token)?;
+        match self.engine.send_as(&mut call, &request, &token) {
+            Err(Error::Api(e)) if matches!(e.status, 404 | 405) => {
+                let get = Request::get("auth/logout", "auth/logout".into());
+                self.engine.send_as(&mut call, &get, &token)?;
+            }
+            other => {
+                other?;
+            }
+        }
         let mut session = self.engine.session();
         session.bearer = None;
         if self.engine.auth.can_login() {

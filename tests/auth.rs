@@ -451,3 +451,45 @@ fn logout_ends_a_bearer_token_given_by_the_caller() {
     client.logout().unwrap();
     logout.assert();
 }
+
+#[test]
+fn logout_falls_back_to_the_spec_s_get_only_when_post_is_not_there() {
+    for status in [404, 405] {
+        let mut server = server();
+        let post = server
+            .mock("POST", "/auth/logout")
+            .with_status(status)
+            .with_body(r#"{"success":false,"errors":"no such method"}"#)
+            .expect(1)
+            .create();
+        let get = server
+            .mock("GET", "/auth/logout")
+            .match_header("x-authorization", "Bearer given-bearer")
+            .with_body(r#"{"token":""}"#)
+            .expect(1)
+            .create();
+        let client = builder(&server, &clock())
+            .token(ApiToken::bearer("given-bearer"))
+            .build()
+            .unwrap();
+        client.logout().unwrap();
+        post.assert();
+        get.assert();
+    }
+    // Another refusal is the answer: no GET.
+    let mut server = server();
+    let post = server
+        .mock("POST", "/auth/logout")
+        .with_status(403)
+        .with_body(r#"{"success":false,"errors":"nope"}"#)
+        .expect(1)
+        .create();
+    let get = server.mock("GET", "/auth/logout").expect(0).create();
+    let client = builder(&server, &clock())
+        .token(ApiToken::bearer("given-bearer"))
+        .build()
+        .unwrap();
+    assert!(client.logout().is_err());
+    post.assert();
+    get.assert();
+}
