@@ -148,178 +148,44 @@ pub enum StatsType {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The whole flow on VRM's demo account: sites, a week of kWh, a report.
-    Demo {
-        #[command(flatten)]
-        out: Out,
-    },
+    Demo(cmd::demo::DemoArgs),
+
     /// Exchange VRM_USERNAME + VRM_PASSWORD for a personal access token.
-    Login {
-        /// The token's name (unique per account).
-        #[arg(long, value_name = "NAME", value_parser = cmd::tokens::token_name)]
-        name: Option<String>,
-        #[command(flatten)]
-        out: Out,
-    },
+    Login(cmd::account::LoginArgs),
+
     /// The logged-in user.
-    Me {
-        #[command(flatten)]
-        out: Out,
-    },
+    Me(cmd::account::MeArgs),
+
     /// The installations of the account.
-    Installations {
-        /// With alarms, tags and latest values.
-        #[arg(long)]
-        extended: bool,
-        #[command(flatten)]
-        out: Out,
-    },
+    Installations(cmd::account::InstallationsArgs),
+
     /// The devices of an installation.
-    Overview {
-        /// Installation id.
-        site: String,
-        #[command(flatten)]
-        out: Out,
-    },
+    Overview(cmd::site::OverviewArgs),
+
     /// The latest value of every attribute.
-    Diagnostics {
-        /// Installation id.
-        site: String,
-        /// At most this many records.
-        #[arg(long, default_value_t = 1000)]
-        count: u32,
-        #[command(flatten)]
-        out: Out,
-    },
+    Diagnostics(cmd::site::DiagnosticsArgs),
+
     /// Energy (or other attributes) over a window, in buckets.
-    Stats {
-        /// Installation id.
-        site: String,
-        /// kwh, custom, venus, live_feed, consumption, solar_yield,
-        /// generator, generator-runtime or forecast.
-        #[arg(long = "type", value_enum, default_value = "kwh")]
-        kind: StatsType,
-        /// Attribute codes for --type custom, comma separated.
-        #[arg(long, value_delimiter = ',')]
-        codes: Vec<String>,
-        /// 15mins, hours, 2hours, days, weeks, months or years.
-        #[arg(long, default_value = "hours")]
-        interval: String,
-        #[command(flatten)]
-        window: Window,
-        /// Per device instance.
-        #[arg(long)]
-        instances: bool,
-        #[command(flatten)]
-        out: Out,
-    },
+    Stats(cmd::stats::StatsArgs),
+
     /// Totals for today, this week, month and year.
-    Overall {
-        /// Installation id.
-        site: String,
-        /// kwh, custom, venus, live_feed, consumption, solar_yield,
-        /// generator or generator-runtime (default: VRM's live-feed totals).
-        #[arg(long = "type", value_enum)]
-        kind: Option<StatsType>,
-        /// Attribute codes for --type custom, comma separated.
-        #[arg(long, value_delimiter = ',')]
-        codes: Vec<String>,
-        #[command(flatten)]
-        out: Out,
-    },
+    Overall(cmd::stats::OverallArgs),
+
     /// Graph points of some attributes.
-    Graph {
-        /// Installation id.
-        site: String,
-        /// Attribute codes, comma separated (or --ids, or both).
-        #[arg(long, value_delimiter = ',', required_unless_present = "ids")]
-        codes: Vec<String>,
-        /// Attribute ids (idDataAttribute), comma separated.
-        #[arg(long, value_delimiter = ',')]
-        ids: Vec<u64>,
-        /// Device instance.
-        #[arg(long)]
-        instance: Option<u32>,
-        #[command(flatten)]
-        window: Window,
-        /// Graph width in pixels (VRM's default 768).
-        #[arg(long, value_name = "PIXELS")]
-        width: Option<u32>,
-        /// Data points per pixel (VRM's default 2).
-        #[arg(long, value_name = "N")]
-        points_per_pixel: Option<f64>,
-        /// Each point with its mean, min and max (useMinMax=1).
-        #[arg(long, conflicts_with = "no_min_max")]
-        min_max: bool,
-        /// One value per point (useMinMax=0).
-        #[arg(long)]
-        no_min_max: bool,
-        #[command(flatten)]
-        out: Out,
-    },
+    Graph(cmd::widgets::GraphArgs),
+
     /// Any widget by its spec name (VeBusState, BatterySummary, HoursOfAc, DCMeter, …).
-    Widget {
-        /// Installation id.
-        site: String,
-        /// The widget's name.
-        name: String,
-        /// Device instance.
-        #[arg(long)]
-        instance: Option<u32>,
-        #[command(flatten)]
-        window: MaybeWindow,
-        #[command(flatten)]
-        out: Out,
-    },
+    Widget(cmd::widgets::WidgetArgs),
+
     /// Export logged data, benchmarks or kWh to a CSV, Excel or HTML file.
-    Download {
-        /// Installation id.
-        site: String,
-        #[command(flatten)]
-        window: Window,
-        /// File format: csv, excelxml, xls, xlsx or html.
-        #[arg(
-            long = "format",
-            value_name = "csv|excelxml|xls|xlsx|html",
-            default_value = "csv"
-        )]
-        file_format: String,
-        /// log, benchmark or kwh.
-        #[arg(long, default_value = "log")]
-        datatype: String,
-        /// Where to write the file.
-        #[arg(short, long, value_name = "FILE", required_unless_present = "email")]
-        output: Option<PathBuf>,
-        /// Have VRM make the file in the background and mail it to the account.
-        #[arg(long, conflicts_with = "output")]
-        email: bool,
-    },
+    Download(cmd::downloads::DownloadArgs),
+
     /// An overview of some installations: chosen columns, as rows or an XLSX file.
-    OverviewDownload {
-        /// Installation ids, comma separated.
-        #[arg(long, value_delimiter = ',', required = true)]
-        sites: Vec<String>,
-        /// A column KEY=HEADER (repeat it), enabled.
-        #[arg(long = "column", value_name = "KEY=HEADER", required = true)]
-        columns: Vec<String>,
-        /// Only the visible items.
-        #[arg(long)]
-        only_visible: bool,
-        /// Write the XLSX file here (default: the rows as a table).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        #[command(flatten)]
-        out: Out,
-    },
+    OverviewDownload(cmd::downloads::OverviewDownloadArgs),
+
     /// GPS tracks as KML.
-    Gps {
-        /// Installation id.
-        site: String,
-        #[command(flatten)]
-        window: Window,
-        /// Where to write the KML (default: stdout).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
+    Gps(cmd::downloads::GpsArgs),
+
     /// The tags of an installation: SITE [--filter SOURCE], or list|add|remove.
     Tags(cmd::tags::TagsArgs),
     /// Personal access tokens.
@@ -333,15 +199,8 @@ pub enum Command {
         action: CacheAction,
     },
     /// Search the attribute catalogue of the VRM doc.
-    Codes {
-        /// Words to look for in code or description.
-        search: Option<String>,
-        /// Only this device type (Battery Monitor, Solar Charger, …).
-        #[arg(long, value_name = "TYPE")]
-        device: Option<String>,
-        #[command(flatten)]
-        out: Out,
-    },
+    Codes(cmd::codes::CodesArgs),
+
     /// Energy flows per local day in the installation's time zone, with a
     /// chart (--html, --svg for one to open).
     Report(cmd::report::ReportArgs),

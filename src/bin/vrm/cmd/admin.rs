@@ -9,7 +9,8 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use vrm::{AdminQuery, Fetched};
 
-use crate::commands::{Result, client, emit, flatten, format_of};
+use crate::cmd::widgets::flatten;
+use crate::commands::{Result, client, emit, format_of};
 use crate::output::{Output, Table};
 use crate::{Cli, Failure, Out};
 

@@ -10,9 +10,8 @@ use time::OffsetDateTime;
 use vrm::models::Stats;
 use vrm::{Fetched, SiteId, StatsQuery, TimeWindow};
 
-use crate::commands::{
-    Result, client, emit, format_of, interval, now, site_id, stats_json, stats_output, usage,
-};
+use crate::cmd::stats::{stats_json, stats_output};
+use crate::commands::{Result, client, emit, format_of, interval, now, site_id, usage};
 use crate::output::Format;
 use crate::times::{parse_duration_secs, parse_time, rfc3339};
 use crate::{Cli, Out};

@@ -2,20 +2,27 @@
 //! its arguments, its run and its output. What they share (the client,
 //! the output forms, times) is in `commands`, `output` and `times`.
 
+pub mod account;
 pub mod admin;
 pub mod alarms;
 pub mod attributes;
 pub mod call;
+pub mod codes;
+pub mod demo;
 pub mod dess;
+pub mod downloads;
 pub mod forecast;
 pub mod report;
 pub mod search;
 pub mod settings;
+pub mod site;
 pub mod sites;
+pub mod stats;
 pub mod sync;
 pub mod tags;
 pub mod tokens;
 pub mod users;
+pub mod widgets;
 
 use std::io::{BufRead, IsTerminal, Write};
 

@@ -1,0 +1,101 @@
+//! `vrm overview` and `vrm diagnostics`: what one installation is made of and reads now.
+
+use std::io::Write;
+
+use clap::Args;
+
+use crate::commands::*;
+use crate::output::{Output, Table, cell, text};
+use crate::{Cli, Out};
+
+#[derive(Debug, Args)]
+pub struct OverviewArgs {
+    /// Installation id.
+    pub site: String,
+    #[command(flatten)]
+    pub out: Out,
+}
+
+/// `vrm overview`.
+pub fn overview(cli: &Cli, args: &OverviewArgs, out: &mut dyn Write) -> Result<()> {
+    let OverviewArgs { site, out: o } = args;
+
+    let site = site_id(site)?;
+    let client = client(cli, false)?;
+    let overview = client.site(site).system_overview()?;
+    let mut table =
+        Table::new(["name", "product", "instance", "firmware", "last connection"]).numeric(&[2]);
+    for d in &overview.devices {
+        table.push(vec![
+            // VRM sends "" for a device that was never renamed.
+            text(
+                d.custom_name
+                    .as_deref()
+                    .filter(|n| !n.trim().is_empty())
+                    .or(d.name.as_deref()),
+            ),
+            text(d.product_name.as_deref()),
+            d.instance.map(|i| i.to_string()).unwrap_or_default(),
+            text(d.firmware_version.as_deref()),
+            time_text(d.last_connection),
+        ]);
+    }
+    emit(
+        &Output::from(&overview, to_json(overview.value()), table),
+        format_of(cli, o),
+        out,
+    )
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnosticsArgs {
+    /// Installation id.
+    pub site: String,
+    /// At most this many records.
+    #[arg(long, default_value_t = 1000)]
+    pub count: u32,
+    #[command(flatten)]
+    pub out: Out,
+}
+
+/// `vrm diagnostics`.
+pub fn diagnostics(cli: &Cli, args: &DiagnosticsArgs, out: &mut dyn Write) -> Result<()> {
+    let DiagnosticsArgs {
+        site,
+        count,
+        out: o,
+    } = args;
+
+    let site = site_id(site)?;
+    let client = client(cli, false)?;
+    let records = client.site(site).diagnostics(*count)?;
+    let mut table = Table::new([
+        "attribute",
+        "code",
+        "instance",
+        "description",
+        "value",
+        "time",
+    ])
+    .numeric(&[0, 2]);
+    for r in records.iter() {
+        table.push(vec![
+            r.id_data_attribute
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            text(r.code.as_deref()),
+            r.instance.map(|i| i.to_string()).unwrap_or_default(),
+            text(r.description.as_deref()),
+            r.formatted_value
+                .clone()
+                .or_else(|| r.raw_value.as_ref().map(cell))
+                .unwrap_or_default(),
+            time_text(r.timestamp),
+        ]);
+    }
+    emit(
+        &Output::from(&records, to_json(records.value()), table),
+        format_of(cli, o),
+        out,
+    )
+}
