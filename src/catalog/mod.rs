@@ -140,9 +140,97 @@ pub fn unknown_codes(codes: &[impl AsRef<str>]) -> Vec<&str> {
         .collect()
 }
 
+/// The known codes `code` was most likely meant to be, best first, each
+/// code once: the same code in another case (`pc` → `Pc`, the energy
+/// codes first), else the nearest codes by edit distance (at most 2 edits;
+/// among the nearest, a code that starts like `code`, then the one nearest
+/// in case too). Empty for a
+/// known code or when nothing is near.
+///
+/// ```
+/// let codes = |c| vrm::catalog::suggestions(c).iter().map(|a| a.code).collect::<Vec<_>>();
+/// assert_eq!(codes("pc")[0], "Pc");
+/// assert_eq!(codes("bss")[0], "bs");
+/// assert!(codes("Pc").is_empty());
+/// ```
+pub fn suggestions(code: &str) -> Vec<&'static Attribute> {
+    if is_known(code) {
+        return Vec::new();
+    }
+    let mut seen = HashSet::new();
+    let mut once = |a: &&'static Attribute| seen.insert(a.code);
+    let energy_first = || ENERGY_CODES.iter().chain(ATTRIBUTES.iter());
+    let same: Vec<&'static Attribute> = energy_first()
+        .filter(|a| eq_ignore_case(a.code, code))
+        .filter(&mut once)
+        .collect();
+    if !same.is_empty() {
+        return same;
+    }
+    let lower = code.to_lowercase();
+    let first = lower.chars().next();
+    // (edits ignoring case, starts otherwise, edits with case, doc order)
+    let mut near: Vec<((usize, bool, usize), usize, &'static Attribute)> = energy_first()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let candidate = a.code.to_lowercase();
+            let d = edit_distance(&candidate, &lower);
+            let rank = (
+                d,
+                candidate.chars().next() != first,
+                edit_distance(a.code, code),
+            );
+            (d <= 2).then_some((rank, i, a))
+        })
+        .collect();
+    near.sort_by_key(|(rank, i, _)| (*rank, *i));
+    let best = near.first().map(|n| n.0);
+    near.into_iter()
+        .filter(|n| Some(n.0) == best)
+        .map(|n| n.2)
+        .filter(&mut once)
+        .collect()
+}
+
+/// The first of [`suggestions`], if any.
+pub fn suggest(code: &str) -> Option<&'static Attribute> {
+    suggestions(code).into_iter().next()
+}
+
+/// Levenshtein distance over chars (codes are a few characters long).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_prefer_the_same_code_in_another_case() {
+        assert!(suggest("PC").is_none(), "PC is known (phase count)");
+        let pc: Vec<&str> = suggestions("pc").iter().map(|a| a.code).collect();
+        assert_eq!(pc, ["Pc", "PC"]);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
+        assert!(suggest("zzzzzzzz").is_none());
+        assert!(suggest("bs").is_none());
+    }
 
     fn row(a: &Attribute) -> (&str, DataType, &str, &str) {
         (a.device_type, a.data_type, a.description, a.code)

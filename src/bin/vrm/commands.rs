@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use vrm::{Cache, CacheKind, CacheMode, Client, Interval, Purge, SiteId, StatsKind, TimeWindow};
 
-use crate::output::{Format, Output, Table};
+use crate::output::{Format, Output, Table, escape};
 use crate::times::{parse_age, parse_time, rfc3339};
 use crate::{CacheAction, Cli, Command, Failure, Out, StatsType, Window};
 
@@ -39,12 +39,44 @@ pub(crate) fn interval(text: &str) -> Result<Interval> {
     Ok(text.parse::<Interval>()?)
 }
 
-pub(crate) fn stats_kind(kind: StatsType, codes: &[String]) -> Result<StatsKind> {
+/// Attribute codes as given, checked against the catalogue of the VRM doc
+/// before any request: an unknown one is refused with the code it most
+/// likely meant, unless `--allow-unknown-codes` lets codes through that VRM
+/// added after the doc.
+pub(crate) fn checked_codes(cli: &Cli, codes: &[String]) -> Result<Vec<String>> {
     let codes: Vec<String> = codes
         .iter()
         .map(|c| c.trim().to_owned())
         .filter(|c| !c.is_empty())
         .collect();
+    if cli.global.allow_unknown_codes {
+        return Ok(codes);
+    }
+    for code in &codes {
+        if vrm::catalog::is_known(code) {
+            continue;
+        }
+        let shown = escape(code);
+        let guesses: Vec<String> = vrm::catalog::suggestions(code)
+            .iter()
+            .take(3)
+            .map(|a| format!("'{}' ({})", a.code, a.description))
+            .collect();
+        let hint = if guesses.is_empty() {
+            ", not in the catalogue of the VRM doc.".to_owned()
+        } else {
+            format!("; did you mean {}?", guesses.join(" or "))
+        };
+        return Err(usage(format!(
+            "unknown code '{shown}'{hint} See `vrm codes`; --allow-unknown-codes sends codes \
+             the catalogue does not know yet"
+        )));
+    }
+    Ok(codes)
+}
+
+pub(crate) fn stats_kind(cli: &Cli, kind: StatsType, codes: &[String]) -> Result<StatsKind> {
+    let codes = checked_codes(cli, codes)?;
     let fixed = match kind {
         StatsType::Custom if codes.is_empty() => {
             return Err(usage(

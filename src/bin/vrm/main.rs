@@ -79,6 +79,11 @@ pub struct Global {
     /// answer included (also VRM_TIMEOUT; default 60). See "Time limits".
     #[arg(long, global = true, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
+    /// Send attribute codes the catalogue of the VRM doc does not know
+    /// (VRM adds codes); without it an unknown code is refused before any
+    /// request, with the code it most likely meant.
+    #[arg(long, global = true)]
+    pub allow_unknown_codes: bool,
     /// More logs on stderr (-v: each request, -vv: debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

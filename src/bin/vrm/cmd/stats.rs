@@ -51,7 +51,7 @@ pub fn stats(cli: &Cli, args: &StatsArgs, out: &mut dyn Write) -> Result<()> {
     let site = site_id(site)?;
     let interval = interval(i)?;
     let window = window(w)?;
-    let kind = stats_kind(*kind, codes)?;
+    let kind = stats_kind(cli, *kind, codes)?;
     let client = client(cli, false)?;
     let query = StatsQuery::new(window, interval, kind).show_instance(*instances);
     let mut bar = Progress::new("stats");
@@ -119,7 +119,7 @@ pub fn overall(cli: &Cli, args: &OverallArgs, out: &mut dyn Write) -> Result<()>
                 "--type forecast is for `vrm stats` and `vrm forecast`; overallstats has no forecasts",
             ));
         }
-        Some(k) => OverallStatsQuery::of(stats_kind(*k, codes)?),
+        Some(k) => OverallStatsQuery::of(stats_kind(cli, *k, codes)?),
     };
     let client = client(cli, false)?;
     let overall = client.site(site).overall_stats(&query)?;

@@ -60,7 +60,7 @@ pub fn run(cli: &Cli, args: &SyncArgs, out: &mut dyn Write) -> Result<()> {
         to: args.to.clone(),
     })?;
     let interval = interval(&args.interval)?;
-    let kind = stats_kind(args.kind, &args.codes)?;
+    let kind = stats_kind(cli, args.kind, &args.codes)?;
     if kind.is_forecast() {
         return Err(usage(
             "sync fills the cache with history; forecasts are not history (see `vrm forecast`)",

@@ -59,7 +59,7 @@ pub fn graph(cli: &Cli, args: &GraphArgs, out: &mut dyn Write) -> Result<()> {
 
     let site = site_id(site)?;
     let window = window(w)?;
-    let mut query = GraphQuery::new(codes.iter().map(|c| c.trim().to_owned()))
+    let mut query = GraphQuery::new(checked_codes(cli, codes)?)
         .attribute_ids(ids.iter().copied())
         .window(window);
     if let Some(i) = instance {
