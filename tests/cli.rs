@@ -741,10 +741,11 @@ fn stats_kwh_in_every_format() {
         &["time", "code", "instance", "value", "min", "max"],
     );
     assert_eq!(rows.len(), 3 * 6, "one row per point");
+    // Times in CSV as in tables: RFC 3339 (JSON keeps unix seconds).
     assert_eq!(
         rows[0],
         [
-            START.to_string(),
+            "2026-11-01T00:00:00Z".to_owned(),
             "Gc".into(),
             String::new(),
             point_value("Gc", START).to_string(),
@@ -824,10 +825,11 @@ fn stats_custom_with_codes_and_instances_in_every_format() {
         &json!({"bs": sum("bs", 1.5), "bv": sum("bv", 1.5)}),
     );
 
-    // Custom stats have no unit; a column per code and instance.
+    // A column per code and instance, in the order asked, each with the
+    // unit the catalogue gives.
     assert_table(
         &table.stdout,
-        &["time", "bs#0", "bs#1", "bv#0", "bv#1"],
+        &["time", "bs#0 %", "bs#1 %", "bv#0 V", "bv#1 V"],
         5,
         &[&[
             "2026-11-01T00:15:00Z",

@@ -106,3 +106,111 @@ fn unknown_codes_are_refused_before_any_request_with_what_was_meant() {
 fn slow_fleet() -> impl Fn(&str, &str) -> (u16, Vec<u8>) + Send + Sync + 'static {
     common::slow::fleet(1)
 }
+
+#[test]
+fn custom_columns_keep_the_order_asked_with_units_and_csv_times_are_rfc3339() {
+    let server = SlowVrm::start(Duration::ZERO, None, slow_fleet());
+    let dir = TempDir::new("cli-columns");
+    let args = [
+        "stats",
+        "1",
+        "--type",
+        "custom",
+        "--codes",
+        "bv,bs,Pc",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-01-01T02:00:00Z",
+    ];
+    let (code, table, stderr) = vrm(&server, &dir, &args);
+    assert_eq!(code, 0, "{stderr}");
+    let header: Vec<&str> = table
+        .lines()
+        .next()
+        .unwrap()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(header, ["time", "bv V", "bs %", "Pc kWh"], "{table}");
+    let (code, csv, _) = vrm(&server, &dir, &[&args[..], &["--format", "csv"]].concat());
+    assert_eq!(code, 0);
+    let first = csv.lines().nth(1).unwrap();
+    assert!(first.starts_with("2025-01-01T00:00:00Z,bv,"), "{csv}");
+}
+
+#[test]
+fn the_alarm_widget_has_a_row_per_alarm() {
+    let server = SlowVrm::start(Duration::ZERO, None, |_, target| {
+        if target.starts_with("users/me") {
+            return (200, br#"{"success":true,"user":{"id":22}}"#.to_vec());
+        }
+        if target.starts_with("installations/1/widgets/Alarm") {
+            return (
+                200,
+                br#"{"success":true,"records":{"data":null,"alarms":[{"idAlarm":7,"name":"Low SOC","enabled":1},{"idAlarm":8,"name":"High temp","enabled":0}],"devices":[{"idDevice":3,"name":"BMV"}]}}"#.to_vec(),
+            );
+        }
+        (404, Vec::new())
+    });
+    let dir = TempDir::new("cli-alarm-widget");
+    let (code, table, stderr) = vrm(&server, &dir, &["widget", "1", "Alarm"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(table.lines().next().unwrap().starts_with("list"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("alarms") && l.contains("Low SOC")),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("devices") && l.contains("BMV")),
+        "{table}"
+    );
+    let (_, csv, _) = vrm(&server, &dir, &["widget", "1", "Alarm", "--format", "csv"]);
+    assert_eq!(csv.lines().count(), 4, "a header and three rows: {csv}");
+}
+
+#[test]
+fn a_download_to_dash_goes_to_stdout_not_to_a_file_named_dash() {
+    let server = SlowVrm::start(Duration::ZERO, None, |_, target| {
+        if target.starts_with("users/me") {
+            return (200, br#"{"success":true,"user":{"id":22}}"#.to_vec());
+        }
+        if target.starts_with("installations/1/data-download") {
+            // base64 of "a,b\n1,2\n"
+            return (200, br#"{"success":true,"data":"YSxiCjEsMgo="}"#.to_vec());
+        }
+        (404, Vec::new())
+    });
+    let dir = TempDir::new("cli-download-dash");
+    let out = Command::new(BIN)
+        .current_dir(&dir.0)
+        .env_clear()
+        .env("HOME", dir.join("home"))
+        .env("VRM_TOKEN", "test-token")
+        .args(["--base-url", &server.url, "--no-cache"])
+        .args([
+            "download",
+            "1",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-01-02",
+            "-o",
+            "-",
+        ])
+        .output()
+        .expect("vrm runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a,b\n1,2\n");
+    assert!(!dir.join("-").exists(), "no file named -");
+}

@@ -140,6 +140,44 @@ pub fn unknown_codes(codes: &[impl AsRef<str>]) -> Vec<&str> {
         .collect()
 }
 
+/// The unit of a code's values, as far as the VRM doc tells it: kWh for
+/// the energy codes; for the other attributes, the quantity their
+/// description names (`"Battery voltage"`: V, `"… State of Charge"`: %,
+/// watts and power: W, current: A, temperature: °C, frequency: Hz).
+/// `None` when the description names none.
+///
+/// ```
+/// assert_eq!(vrm::catalog::unit("Pc"), Some("kWh"));
+/// assert_eq!(vrm::catalog::unit("bs"), Some("%"));
+/// assert_eq!(vrm::catalog::unit("bv"), Some("V"));
+/// ```
+pub fn unit(code: &str) -> Option<&'static str> {
+    if energy_code(code).is_some() {
+        return Some("kWh");
+    }
+    let description = attribute(code)?.description.to_lowercase();
+    let has = |word: &str| {
+        description
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == word)
+    };
+    if description.contains("state of charge") {
+        Some("%")
+    } else if has("voltage") || has("volts") {
+        Some("V")
+    } else if has("current") || has("amps") {
+        Some("A")
+    } else if has("watts") || has("power") {
+        Some("W")
+    } else if has("temperature") {
+        Some("°C")
+    } else if has("frequency") {
+        Some("Hz")
+    } else {
+        None
+    }
+}
+
 /// The known codes `code` was most likely meant to be, best first, each
 /// code once: the same code in another case (`pc` → `Pc`, the energy
 /// codes first), else the nearest codes by edit distance (at most 2 edits;

@@ -85,6 +85,11 @@ impl Table {
         self.rows.push(row);
     }
 
+    /// Whether the table has no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     fn write_aligned(&self, out: &mut dyn Write) -> std::io::Result<()> {
         // Escaped first: the widths are those of what is printed.
         let header: Vec<Cow<'_, str>> = self.header.iter().map(|h| escape(h)).collect();

@@ -27,7 +27,7 @@ pub struct DownloadArgs {
     /// log, benchmark or kwh.
     #[arg(long, default_value = "log")]
     pub datatype: String,
-    /// Where to write the file.
+    /// Where to write the file (`-`: standard output).
     #[arg(short, long, value_name = "FILE", required_unless_present = "email")]
     pub output: Option<PathBuf>,
     /// Have VRM make the file in the background and mail it to the account.
@@ -79,6 +79,10 @@ pub fn download(cli: &Cli, args: &DownloadArgs, out: &mut dyn Write) -> Result<(
         );
     };
     let bytes = client.site(site).data_download(window, format, data)?;
+    if is_stdout(output) {
+        // `-o -`: the file itself on stdout, for a pipe.
+        return out.write_all(bytes.value()).or_else(ignore_broken_pipe);
+    }
     std::fs::write(output, bytes.value())
         .map_err(|e| Failure::Io(format!("writing {}: {e}", output.display())))?;
     let mut table = Table::new(["file", "bytes"]).numeric(&[1]);
@@ -102,7 +106,7 @@ pub struct OverviewDownloadArgs {
     /// Only the visible items.
     #[arg(long)]
     pub only_visible: bool,
-    /// Write the XLSX file here (default: the rows as a table).
+    /// Write the XLSX file here (`-`: standard output; default: the rows as a table).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -142,6 +146,9 @@ pub fn overview_download(
                 output.display()
             )));
         };
+        if is_stdout(output) {
+            return out.write_all(bytes).or_else(ignore_broken_pipe);
+        }
         std::fs::write(output, bytes)
             .map_err(|e| Failure::Io(format!("writing {}: {e}", output.display())))?;
         let mut table = Table::new(["file", "bytes"]).numeric(&[1]);
@@ -209,7 +216,7 @@ pub fn gps(cli: &Cli, args: &GpsArgs, out: &mut dyn Write) -> Result<()> {
         Some(kml) => kml.to_owned(),
         None => to_json(gps.value()).to_string(),
     };
-    match output {
+    match output.as_ref().filter(|p| !is_stdout(p)) {
         Some(path) => std::fs::write(path, body.as_bytes())
             .map_err(|e| Failure::Io(format!("writing {}: {e}", path.display()))),
         // On stdout, control characters of VRM's text escaped.
@@ -219,4 +226,9 @@ pub fn gps(cli: &Cli, args: &GpsArgs, out: &mut dyn Write) -> Result<()> {
         }
         .map_err(|e| Failure::Io(e.to_string())),
     }
+}
+
+/// `-o -`: standard output, not a file named `-`.
+fn is_stdout(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
 }

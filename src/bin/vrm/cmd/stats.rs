@@ -193,11 +193,28 @@ struct StatsJson<'a> {
     start: i64,
     end: i64,
     series: std::collections::BTreeMap<&'a str, SeriesJson<'a>>,
-    totals: &'a std::collections::BTreeMap<String, Option<f64>>,
+    /// Rounded to the decimals the points carry: VRM's own sums show
+    /// float noise (`62.801734999999994`).
+    totals: std::collections::BTreeMap<&'a str, Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     instance_totals: Option<
         &'a std::collections::BTreeMap<String, std::collections::BTreeMap<u32, Option<f64>>>,
     >,
+}
+
+/// The most decimals a point's value shows (at most 6; 6 when none does,
+/// so that nothing is lost).
+fn decimals_of_points(stats: &Stats) -> usize {
+    let mut most: Option<usize> = None;
+    for series in stats.series.values() {
+        for (_, p) in series.iter() {
+            for v in [p.value, p.min, p.max].into_iter().flatten() {
+                let d = crate::report::decimals_of(v);
+                most = Some(most.map_or(d, |m| m.max(d)));
+            }
+        }
+    }
+    most.unwrap_or(6)
 }
 
 fn stats_data<'a>(site: SiteId, query: &'a StatsQuery, stats: &'a Stats) -> StatsJson<'a> {
@@ -213,7 +230,14 @@ fn stats_data<'a>(site: SiteId, query: &'a StatsQuery, stats: &'a Stats) -> Stat
             .iter()
             .map(|(code, s)| (code.as_str(), SeriesJson(s)))
             .collect(),
-        totals: &stats.totals,
+        totals: {
+            let decimals = decimals_of_points(stats);
+            stats
+                .totals
+                .iter()
+                .map(|(code, v)| (code.as_str(), v.map(|v| crate::report::round(v, decimals))))
+                .collect()
+        },
         instance_totals: query.is_show_instance().then_some(&stats.instance_totals),
     }
 }
@@ -226,20 +250,31 @@ pub(crate) fn stats_json(site: SiteId, query: &StatsQuery, stats: &Stats) -> Val
 /// The table or CSV form of stats (JSON is streamed apart).
 pub(crate) fn stats_output(query: &StatsQuery, stats: &Fetched<Stats>, format: Format) -> Output {
     let window = query.window();
-    let unit = if query.kind().as_str() == "kwh" {
-        " kWh"
-    } else {
-        ""
+    let kwh = query.kind().as_str() == "kwh";
+    let unit = |code: &str| match vrm::catalog::unit(code) {
+        Some(u) => format!(" {u}"),
+        None if kwh => " kWh".to_owned(),
+        None => String::new(),
     };
+    // The codes in the order asked, then any other the answer holds.
+    let asked = query.kind().codes();
+    let mut codes: Vec<&String> = asked
+        .iter()
+        .filter(|c| stats.series.contains_key(*c))
+        .collect();
+    codes.extend(stats.series.keys().filter(|c| !asked.contains(c)));
     let data = Value::Null;
     let table = if format == Format::Csv {
         // Long form: one row per point.
         let mut table = Table::new(["time", "code", "instance", "value", "min", "max"]);
-        for (code, s) in &stats.series {
+        for code in &codes {
+            let Some(s) = stats.series.get(*code) else {
+                continue;
+            };
             for (instance, p) in s.iter() {
                 table.push(vec![
-                    p.timestamp_ms.div_euclid(1000).to_string(),
-                    code.clone(),
+                    rfc3339(p.timestamp_ms.div_euclid(1000)),
+                    (*code).clone(),
                     instance.map(|i| i.to_string()).unwrap_or_default(),
                     num_full(p.value),
                     num_full(p.min),
@@ -252,7 +287,11 @@ pub(crate) fn stats_output(query: &StatsQuery, stats: &Fetched<Stats>, format: F
         // Wide form: a row per bucket, a column per code (and instance).
         let mut columns: Vec<(String, Option<u32>)> = Vec::new();
         let mut rows: std::collections::BTreeMap<i64, Vec<Option<f64>>> = Default::default();
-        for (code, s) in &stats.series {
+        for code in &codes {
+            let Some(s) = stats.series.get(*code) else {
+                continue;
+            };
+            let code = *code;
             let keys: Vec<Option<u32>> = match s {
                 Series::PerInstance(map) => map.keys().map(|i| Some(*i)).collect(),
                 _ => vec![None],
@@ -277,8 +316,8 @@ pub(crate) fn stats_output(query: &StatsQuery, stats: &Fetched<Stats>, format: F
         }
         let mut header = vec!["time".to_owned()];
         header.extend(columns.iter().map(|(code, i)| match i {
-            Some(i) => format!("{code}#{i}{unit}"),
-            None => format!("{code}{unit}"),
+            Some(i) => format!("{code}#{i}{}", unit(code)),
+            None => format!("{code}{}", unit(code)),
         }));
         let numeric: Vec<usize> = (1..header.len()).collect();
         let mut table = Table::with_header(header).numeric(&numeric);
@@ -304,7 +343,7 @@ pub(crate) fn stats_output(query: &StatsQuery, stats: &Fetched<Stats>, format: F
     };
     let mut output = Output::from(stats, data, table);
     if let Some(kwh) = stats.total("kwh") {
-        output = output.note(format!("all codes: {}{unit}", num(Some(kwh))));
+        output = output.note(format!("all codes: {} kWh", num(Some(kwh))));
     }
     output.note(format!(
         "{} from {} ({})",

@@ -135,12 +135,58 @@ pub fn widget(cli: &Cli, args: &WidgetArgs, out: &mut dyn Write) -> Result<()> {
     let client = client(cli, false)?;
     let records = client.site(site).widget(&widget, &query)?;
     let mut table = Table::new(["field", "value"]);
-    flatten(&records.data, String::new(), &mut table);
+    if !records.data.is_null() {
+        flatten(&records.data, String::new(), &mut table);
+    }
+    // Widgets whose answer is lists beside `data` (Alarm: `alarms`,
+    // `devices`, `users`): a row per entry.
+    if table.is_empty()
+        && let Some(lists) = list_table(&records.extra)
+    {
+        table = lists;
+    }
     emit(
         &Output::from(&records, to_json(records.value()), table),
         format_of(cli, o),
         out,
     )
+}
+
+/// A row per entry of every list of objects in `lists` (`alarms`,
+/// `devices`, …): the list's name, then a column per field any entry
+/// has, in the order first seen. `None` when there is no such list.
+pub(crate) fn list_table(lists: &serde_json::Map<String, Value>) -> Option<Table> {
+    let mut columns: Vec<String> = Vec::new();
+    let mut entries: Vec<(&str, &serde_json::Map<String, Value>)> = Vec::new();
+    for (name, value) in lists {
+        let Value::Array(items) = value else { continue };
+        for item in items {
+            if let Value::Object(fields) = item {
+                for key in fields.keys() {
+                    if !columns.contains(key) {
+                        columns.push(key.clone());
+                    }
+                }
+                entries.push((name, fields));
+            }
+        }
+    }
+    if entries.is_empty() {
+        return None;
+    }
+    let mut header = vec!["list".to_owned()];
+    header.extend(columns.iter().cloned());
+    let mut table = Table::with_header(header);
+    for (name, fields) in entries {
+        let mut row = vec![name.to_owned()];
+        row.extend(
+            columns
+                .iter()
+                .map(|c| fields.get(c).map(cell).unwrap_or_default()),
+        );
+        table.push(row);
+    }
+    Some(table)
 }
 
 /// Rows `path = value` for every scalar in `value`.

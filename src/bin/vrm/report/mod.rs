@@ -203,7 +203,7 @@ pub struct Report {
 }
 
 /// Decimals of `v` as its shortest text shows them.
-fn decimals_of(v: f64) -> usize {
+pub fn decimals_of(v: f64) -> usize {
     let text = format!("{v}");
     if text.contains('e') {
         return 6;
