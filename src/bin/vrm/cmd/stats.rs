@@ -184,6 +184,20 @@ fn points_json(points: &[vrm::models::Point]) -> Vec<PointJson<'_>> {
 }
 
 /// The `data` of `stats --format json`, serialised as it is written.
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn float_noise_goes_and_digits_stay() {
+        use super::denoise;
+        assert_eq!(denoise(62.801734999999994), 62.801735);
+        assert_eq!(denoise(55.75), 55.75);
+        assert_eq!(denoise(0.1 + 0.2), 0.3);
+        assert_eq!(denoise(1234567.891), 1234567.891);
+        assert_eq!(denoise(-2.5e-7), -2.5e-7);
+        assert!(denoise(f64::NAN).is_nan());
+    }
+}
+
 #[derive(serde::Serialize)]
 struct StatsJson<'a> {
     site: u64,
@@ -193,8 +207,8 @@ struct StatsJson<'a> {
     start: i64,
     end: i64,
     series: std::collections::BTreeMap<&'a str, SeriesJson<'a>>,
-    /// Rounded to the decimals the points carry: VRM's own sums show
-    /// float noise (`62.801734999999994`).
+    /// Without float noise: VRM's own sums show some
+    /// (`62.801734999999994`), printed at 12 significant digits.
     totals: std::collections::BTreeMap<&'a str, Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     instance_totals: Option<
@@ -202,19 +216,17 @@ struct StatsJson<'a> {
     >,
 }
 
-/// The most decimals a point's value shows (at most 6; 6 when none does,
-/// so that nothing is lost).
-fn decimals_of_points(stats: &Stats) -> usize {
-    let mut most: Option<usize> = None;
-    for series in stats.series.values() {
-        for (_, p) in series.iter() {
-            for v in [p.value, p.min, p.max].into_iter().flatten() {
-                let d = crate::report::decimals_of(v);
-                most = Some(most.map_or(d, |m| m.max(d)));
-            }
-        }
+/// `v` at 12 significant digits: the last bits of a float sum
+/// (`62.801734999999994` → `62.801735`) go, every digit a reading has stays.
+pub(crate) fn denoise(v: f64) -> f64 {
+    if !v.is_finite() || v == 0.0 {
+        return v;
     }
-    most.unwrap_or(6)
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (11 - magnitude).clamp(0, 15);
+    let scale = 10f64.powi(decimals);
+    let r = (v * scale).round() / scale;
+    if r.is_finite() { r } else { v }
 }
 
 fn stats_data<'a>(site: SiteId, query: &'a StatsQuery, stats: &'a Stats) -> StatsJson<'a> {
@@ -230,14 +242,11 @@ fn stats_data<'a>(site: SiteId, query: &'a StatsQuery, stats: &'a Stats) -> Stat
             .iter()
             .map(|(code, s)| (code.as_str(), SeriesJson(s)))
             .collect(),
-        totals: {
-            let decimals = decimals_of_points(stats);
-            stats
-                .totals
-                .iter()
-                .map(|(code, v)| (code.as_str(), v.map(|v| crate::report::round(v, decimals))))
-                .collect()
-        },
+        totals: stats
+            .totals
+            .iter()
+            .map(|(code, v)| (code.as_str(), v.map(denoise)))
+            .collect(),
         instance_totals: query.is_show_instance().then_some(&stats.instance_totals),
     }
 }
