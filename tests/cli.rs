@@ -1041,7 +1041,7 @@ fn download_writes_the_decoded_file() {
     assert_eq!(v["source"], "cache");
     assert_eq!(
         v["data"],
-        json!({"file": file_text, "bytes": decoded.len()})
+        json!({"file": file_text, "bytes": decoded.len(), "pieces": 1})
     );
     assert_eq!(
         std::fs::read(&file).unwrap(),

@@ -214,3 +214,101 @@ fn a_download_to_dash_goes_to_stdout_not_to_a_file_named_dash() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "a,b\n1,2\n");
     assert!(!dir.join("-").exists(), "no file named -");
 }
+
+#[test]
+fn a_long_download_goes_in_allowed_pieces_joined_under_one_header() {
+    use std::sync::{Arc, Mutex};
+    let windows = Arc::new(Mutex::new(Vec::new()));
+    let seen = windows.clone();
+    let server = SlowVrm::start(Duration::ZERO, None, move |_, target| {
+        if target.starts_with("users/me") {
+            return (200, br#"{"success":true,"user":{"id":22}}"#.to_vec());
+        }
+        let param = |k: &str| {
+            target
+                .split(['?', '&'])
+                .find_map(|p| p.strip_prefix(&format!("{k}=")[..]))
+                .unwrap_or("")
+                .to_owned()
+        };
+        if target.starts_with("installations/1/data-download") {
+            let (start, end) = (param("start"), param("end"));
+            seen.lock().unwrap().push((start.clone(), end.clone()));
+            let csv = format!("time,bs\n{start},50\n");
+            return (200, csv.into_bytes());
+        }
+        if target.starts_with("installations/1/gps-download") {
+            let kml = format!(
+                "<?xml version=\"1.0\"?><kml><Document><Placemark>{}</Placemark></Document></kml>",
+                param("start")
+            );
+            return (200, kml.into_bytes());
+        }
+        (404, Vec::new())
+    });
+    let dir = TempDir::new("cli-long-download");
+    let file = dir.join("year.csv");
+    // 75 days of logged data: 31 + 31 + 13.
+    let (code, _, stderr) = vrm(
+        &server,
+        &dir,
+        &[
+            "download",
+            "1",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-03-17",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let asked = windows.lock().unwrap().clone();
+    assert_eq!(
+        asked,
+        [
+            ("1735689600".to_owned(), "1738368000".to_owned()),
+            ("1738368000".to_owned(), "1741046400".to_owned()),
+            ("1741046400".to_owned(), "1742169600".to_owned()),
+        ]
+    );
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        csv,
+        "time,bs\n1735689600,50\n1738368000,50\n1741046400,50\n"
+    );
+    // A file that cannot be joined is refused before any request.
+    let before = server.requests();
+    let (code, _, stderr) = vrm(
+        &server,
+        &dir,
+        &[
+            "download",
+            "1",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-03-17",
+            "--format",
+            "xlsx",
+            "-o",
+            "x.xlsx",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("at most 31 days") && stderr.contains("--format csv"),
+        "{stderr}"
+    );
+    assert_eq!(server.requests(), before);
+    // GPS: 40 days in two pieces, one KML document of both tracks.
+    let (code, kml, stderr) = vrm(
+        &server,
+        &dir,
+        &["gps", "1", "--from", "2025-01-01", "--to", "2025-02-10"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(kml.matches("<Document>").count(), 1, "{kml}");
+    assert_eq!(kml.matches("<Placemark>").count(), 2, "{kml}");
+}
