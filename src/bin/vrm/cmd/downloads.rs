@@ -381,6 +381,11 @@ fn join_kml(first: String, more: &str) -> String {
     joined
 }
 
+/// `-o -`: standard output, not a file named `-`.
+fn is_stdout(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,9 +418,4 @@ mod tests {
             "<kml><Document><Placemark>A</Placemark><Placemark>B</Placemark></Document></kml>"
         );
     }
-}
-
-/// `-o -`: standard output, not a file named `-`.
-fn is_stdout(path: &std::path::Path) -> bool {
-    path.as_os_str() == "-"
 }
