@@ -80,9 +80,9 @@ enum Event {
 
 impl Client {
     /// Fill the cache with `query` (its window, interval and codes) for
-    /// every site of the account: the sites go several at a time (as many
-    /// as [`ClientBuilder::parallel_requests`](crate::ClientBuilder::parallel_requests)),
-    /// each with its chunks in parallel too, and every request through the
+    /// every site of the account: the sites go several at a time (a third
+    /// of [`ClientBuilder::parallel_requests`](crate::ClientBuilder::parallel_requests),
+    /// 4 by default), each with its chunks in parallel too, and every request through the
     /// one rate limiter, so a fleet takes VRM's burst and then about 3
     /// requests a second, never more. A site that fails is reported and
     /// the others go on. It resumes: what the cache holds is not asked
@@ -108,7 +108,9 @@ impl Client {
             .map(|i| (i.id_site, i.name.clone()))
             .collect();
         let jobs = Mutex::new((0..sites.len()).collect::<std::collections::VecDeque<_>>());
-        let workers = self.engine().parallel.min(sites.len()).max(1);
+        // A third as many sites as chunks in flight: enough to keep VRM's
+        // window busy, few enough threads for a small device.
+        let workers = (self.engine().parallel / 3).clamp(1, sites.len().max(1));
         let mut results: Vec<Option<SiteSync>> = (0..sites.len()).map(|_| None).collect();
         let mut counts = vec![(0usize, 0usize); sites.len()];
         let (events, arrived) = mpsc::channel::<Event>();
