@@ -4,7 +4,7 @@
 //! every 0.33 s; past it, 429). It runs until killed.
 //!
 //! ```text
-//! cargo run --example vrm_like -- --sites 50 --latency-ms 150 --limit
+//! cargo run --example vrm_like -- --sites 50 --latency-ms 150 --limit [--timezone Asia/Kolkata]
 //! VRM_TOKEN=any vrm --base-url http://127.0.0.1:PORT --cache /tmp/fleet.db sync --all
 //! ```
 
@@ -18,6 +18,7 @@ fn main() {
     let mut latency = 150u64;
     let mut limit = false;
     let mut port_file = None;
+    let mut timezone = "Europe/Amsterdam".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -25,10 +26,11 @@ fn main() {
             "--latency-ms" => latency = args.next().and_then(|v| v.parse().ok()).unwrap_or(latency),
             "--limit" => limit = true,
             "--url-file" => port_file = args.next(),
+            "--timezone" => timezone = args.next().unwrap_or(timezone),
             other => {
                 eprintln!(
                     "vrm_like: unknown argument {other:?}; expected --sites N, --latency-ms MS, \
-                     --limit, --url-file PATH"
+                     --limit, --timezone TZ, --url-file PATH"
                 );
                 std::process::exit(2);
             }
@@ -38,7 +40,13 @@ fn main() {
         capacity: 200.0,
         refill: Duration::from_millis(330),
     });
-    let server = slow::SlowVrm::start(Duration::from_millis(latency), limit, slow::fleet(sites));
+    // The zone lives as long as the server: the program runs until killed.
+    let timezone: &'static str = Box::leak(timezone.into_boxed_str());
+    let server = slow::SlowVrm::start(
+        Duration::from_millis(latency),
+        limit,
+        slow::fleet_in(sites, timezone),
+    );
     println!("{}", server.url);
     if let Some(path) = port_file {
         let _ = std::fs::write(path, &server.url);

@@ -212,6 +212,14 @@ fn param<'a>(target: &'a str, key: &str) -> Option<&'a str> {
 /// query's interval for each code asked (`Pc`, `Gc`, `Pb` for kwh), its
 /// value a function of code and time.
 pub fn fleet(sites: u64) -> impl Fn(&str, &str) -> (u16, Vec<u8>) + Send + Sync + 'static {
+    fleet_in(sites, "Europe/Amsterdam")
+}
+
+/// [`fleet`] with every site in time zone `tz`.
+pub fn fleet_in(
+    sites: u64,
+    tz: &'static str,
+) -> impl Fn(&str, &str) -> (u16, Vec<u8>) + Send + Sync + 'static {
     move |_, target| {
         if target.starts_with("users/me") {
             return (
@@ -223,7 +231,7 @@ pub fn fleet(sites: u64) -> impl Fn(&str, &str) -> (u16, Vec<u8>) + Send + Sync 
             let list: Vec<String> = (1..=sites)
                 .map(|i| {
                     format!(
-                        r#"{{"idSite":{i},"name":"Site {i}","identifier":"c0ffee{i:04}","timezone":"Europe/Amsterdam"}}"#
+                        r#"{{"idSite":{i},"name":"Site {i}","identifier":"c0ffee{i:04}","timezone":"{tz}"}}"#
                     )
                 })
                 .collect();

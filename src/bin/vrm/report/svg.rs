@@ -221,7 +221,7 @@ pub fn html(report: &Report, page: &Page<'_>) -> String {
          dt{{color:#6b7280}}dd{{margin:0}}\
          table{{border-collapse:collapse;margin-top:1rem;font-variant-numeric:tabular-nums}}\
          th,td{{padding:.2rem .6rem;border-bottom:1px solid #e5e7eb;text-align:right}}\
-         th:first-child,td:first-child{{text-align:left}}\
+         th:first-child,td:first-child{{text-align:left;white-space:nowrap}}\
          tr.total td{{font-weight:600;border-top:2px solid #111827}}\
          tr.missing td{{color:#9ca3af}}\
          .chart{{overflow-x:auto}}\
