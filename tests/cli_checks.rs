@@ -312,3 +312,38 @@ fn a_long_download_goes_in_allowed_pieces_joined_under_one_header() {
     assert_eq!(kml.matches("<Document>").count(), 1, "{kml}");
     assert_eq!(kml.matches("<Placemark>").count(), 2, "{kml}");
 }
+
+#[test]
+fn sync_all_fills_every_site_and_says_what_it_did() {
+    let server = SlowVrm::start(Duration::ZERO, None, common::slow::fleet(3));
+    let dir = TempDir::new("cli-sync-all");
+    let args = [
+        "sync",
+        "--all",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-03-01",
+    ];
+    let (code, table, stderr) = vrm(&server, &dir, &args);
+    assert_eq!(code, 0, "{stderr}");
+    for site in ["Site 1", "Site 2", "Site 3"] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.contains(site) && l.contains("network")),
+            "{table}"
+        );
+    }
+    // me + the list + 3 sites × 2 chunks.
+    assert!(table.contains("3 sites, 8 requests,"), "{table}");
+    assert!(table.contains("0 failed"), "{table}");
+    let (code, json, _) = vrm(&server, &dir, &[&args[..], &["--format", "json"]].concat());
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(
+        v["requests"], 0,
+        "a second run finds everything cached: {v}"
+    );
+    assert_eq!(v["data"]["sites"].as_array().map(Vec::len), Some(3));
+}
