@@ -347,3 +347,38 @@ fn sync_all_fills_every_site_and_says_what_it_did() {
     );
     assert_eq!(v["data"]["sites"].as_array().map(Vec::len), Some(3));
 }
+
+#[test]
+fn diagnostics_by_page_says_how_many_there_are() {
+    let server = SlowVrm::start(Duration::ZERO, None, |_, target| {
+        if target.starts_with("users/me") {
+            return (200, br#"{"success":true,"user":{"id":22}}"#.to_vec());
+        }
+        if target == "installations/1/diagnostics?count=2&page=2" {
+            return (
+                200,
+                br#"{"success":true,"num_records":5,"records":[{"idDataAttribute":51,"code":"bs","description":"Battery SOC","formattedValue":"50 %","timestamp":1735689600}]}"#.to_vec(),
+            );
+        }
+        (404, br#"{"success":false,"errors":"no route"}"#.to_vec())
+    });
+    let dir = TempDir::new("cli-diagnostics-page");
+    let (code, table, stderr) = vrm(
+        &server,
+        &dir,
+        &["diagnostics", "1", "--count", "2", "--page", "2"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("bs") && l.contains("50 %")),
+        "{table}"
+    );
+    assert!(
+        table.contains("page 2 of 2 records a page; VRM holds 5 in all"),
+        "{table}"
+    );
+    let (code, _, stderr) = vrm(&server, &dir, &["diagnostics", "1", "--page", "0"]);
+    assert_eq!(code, 2, "{stderr}");
+}

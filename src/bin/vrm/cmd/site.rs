@@ -54,6 +54,10 @@ pub struct DiagnosticsArgs {
     /// At most this many records.
     #[arg(long, default_value_t = 1000)]
     pub count: u32,
+    /// Only page N of --count records (1 is the first); the notes say how
+    /// many records VRM holds in all.
+    #[arg(long, value_name = "N")]
+    pub page: Option<u32>,
     #[command(flatten)]
     pub out: Out,
 }
@@ -63,12 +67,27 @@ pub fn diagnostics(cli: &Cli, args: &DiagnosticsArgs, out: &mut dyn Write) -> Re
     let DiagnosticsArgs {
         site,
         count,
+        page,
         out: o,
     } = args;
 
     let site = site_id(site)?;
     let client = client(cli, false)?;
-    let records = client.site(site).diagnostics(*count)?;
+    let (records, note) = match page {
+        None => (client.site(site).diagnostics(*count)?, None),
+        Some(page) => {
+            let fetched = client.site(site).diagnostics_page(*count, *page)?;
+            let note = format!(
+                "page {} of {} records a page; VRM holds {} in all",
+                fetched.page,
+                count,
+                fetched
+                    .num_records
+                    .map_or_else(|| "an unknown number".to_owned(), |n| n.to_string())
+            );
+            (fetched.map(|p| p.records), Some(note))
+        }
+    };
     let mut table = Table::new([
         "attribute",
         "code",
@@ -93,9 +112,9 @@ pub fn diagnostics(cli: &Cli, args: &DiagnosticsArgs, out: &mut dyn Write) -> Re
             time_text(r.timestamp),
         ]);
     }
-    emit(
-        &Output::from(&records, to_json(records.value()), table),
-        format_of(cli, o),
-        out,
-    )
+    let mut output = Output::from(&records, to_json(records.value()), table);
+    if let Some(note) = note {
+        output = output.note(note);
+    }
+    emit(&output, format_of(cli, o), out)
 }
