@@ -37,9 +37,13 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use vrm::models::{CreateTokenResponse, GpsDownloadResponse, Point, Series, Stats, Tag, Total};
 use vrm::wire::{
-    ApiErrorBody, DataDownloadResponse, DiagnosticsResponse, GraphResponse, InstallationsResponse,
-    LoginResponse, MeResponse, OverallStatsResponse, RevokeResponse, StatsResponse,
-    SystemOverviewResponse, TagsResponse, TokensResponse, WidgetResponse,
+    AckResponse, AlarmLogResponse, AlarmWriteResponse, AlarmsResponse, ApiErrorBody,
+    CustomWidgetResponse, DataAttributesResponse, DataDownloadResponse, DiagnosticsResponse,
+    DynamicEssResponse, DynamicEssScheduleResponse, ForecastsResetResponse, GraphResponse,
+    InstallationsResponse, InviteResponse, InviteRightsResponse, InvitesResponse, LoginResponse,
+    MeResponse, OverallStatsResponse, OverviewResponse, RevokeResponse, SearchResponse,
+    SiteIdResponse, SiteUsersResponse, StatsResponse, SystemOverviewResponse, TagsResponse,
+    TokensResponse, WidgetResponse,
 };
 use vrm::{Cache, Client, Error, Interval, ManualClock, SiteId, StatsQuery, TimeWindow, UserId};
 
@@ -1189,6 +1193,34 @@ impl Exercise for RevokeResponse {
     fn exercise(&self) {}
 }
 
+/// The answers of the 2026 operations: decoding and `Debug` must hold.
+macro_rules! decoded_only {
+    ($($t:ty),* $(,)?) => {
+        $(impl Exercise for $t {
+            fn exercise(&self) {}
+        })*
+    };
+}
+
+decoded_only!(
+    AckResponse,
+    AlarmLogResponse,
+    AlarmWriteResponse,
+    AlarmsResponse,
+    CustomWidgetResponse,
+    DataAttributesResponse,
+    DynamicEssResponse,
+    DynamicEssScheduleResponse,
+    ForecastsResetResponse,
+    InviteResponse,
+    InviteRightsResponse,
+    InvitesResponse,
+    OverviewResponse,
+    SearchResponse,
+    SiteIdResponse,
+    SiteUsersResponse,
+);
+
 impl Exercise for ApiErrorBody {
     fn exercise(&self) {
         let _ = (self.is_failure(), self.message());
@@ -1336,6 +1368,22 @@ decoders! {
     create_token_response: ["tokens_create"] => typed::<CreateTokenResponse>;
     revoke_response: ["tokens_revoke"] => typed::<RevokeResponse>;
     api_error_body: ["error_", "dynamic_ess", "forecasts"] => typed::<ApiErrorBody>;
+    alarms_response: ["alarms"] => |b| decode_as::<AlarmsResponse>(b, None);
+    alarm_log_response: ["alarm_log"] => |b| decode_as::<AlarmLogResponse>(b, None);
+    alarm_write_response: ["alarms", "error_"] => |b| decode_as::<AlarmWriteResponse>(b, None);
+    dess_response: ["dess_settings", "dynamic_ess"] => |b| decode_as::<DynamicEssResponse>(b, None);
+    dess_schedule_response: ["dess_settings", "stats_"] => |b| decode_as::<DynamicEssScheduleResponse>(b, None);
+    site_users_response: ["site_users"] => |b| decode_as::<SiteUsersResponse>(b, None);
+    invite_response: ["site_users", "error_"] => |b| decode_as::<InviteResponse>(b, None);
+    invite_rights_response: ["site_users"] => |b| decode_as::<InviteRightsResponse>(b, None);
+    ack_response: ["error_", "tokens_revoke"] => |b| decode_as::<AckResponse>(b, None);
+    invites_response: ["invites"] => |b| decode_as::<InvitesResponse>(b, None);
+    search_response: ["search"] => |b| decode_as::<SearchResponse>(b, None);
+    site_id_response: ["site_id"] => |b| decode_as::<SiteIdResponse>(b, None);
+    data_attributes_response: ["data_attributes"] => |b| decode_as::<DataAttributesResponse>(b, None);
+    custom_widget_response: ["custom_widget"] => |b| decode_as::<CustomWidgetResponse>(b, None);
+    forecasts_reset_response: ["forecasts"] => |b| decode_as::<ForecastsResetResponse>(b, None);
+    overview_response: ["installations", "site_users"] => |b| decode_as::<OverviewResponse>(b, None);
 }
 
 // ---- deterministic sweeps and regressions ------------------------------------------
