@@ -155,8 +155,10 @@ pub use fetched::{Fetched, Source};
 pub use ids::{AccessTokenId, ParseIdError, SiteId, UserId};
 pub use request::Method;
 pub use resilience::{RateLimit, RetryPolicy};
-pub use store::sqlite::{CacheInfo, KindRows, Purge, SiteRows};
-pub use store::{Cache, CacheKind, CacheMode, CachePolicy, DiagnosticChange};
+pub use store::{
+    Cache, CacheInfo, CacheKind, CacheMode, CachePolicy, DiagnosticChange, KindRows, Purge,
+    SiteRows,
+};
 pub use window::{Interval, TimeWindow};
 
 /// The README's code, compiled as doctests (the README is not the crate's
