@@ -686,12 +686,12 @@ impl Store for PgStore {
         let rows = self.query(
             "reserving a request of the shared rate budget",
             "INSERT INTO vrm_rate_budgets AS b (name, level, last, paused_until)
-             VALUES ($1, 1, $2, NULL)
+             VALUES ($1, 1, $2::float8, NULL)
              ON CONFLICT (name) DO UPDATE SET
-                 level = CASE WHEN $3 > 0
-                     THEN greatest(b.level - (greatest(b.last, $2) - b.last) / $3, 0)
+                 level = CASE WHEN $3::float8 > 0
+                     THEN greatest(b.level - (greatest(b.last, $2::float8) - b.last) / $3::float8, 0)
                      ELSE 0 END + 1,
-                 last = greatest(b.last, $2)
+                 last = greatest(b.last, $2::float8)
              RETURNING level, last, paused_until",
             &[&budget.name, &now, &budget.refill],
         )?;
@@ -710,9 +710,9 @@ impl Store for PgStore {
         self.query(
             "pausing the shared rate budget",
             "INSERT INTO vrm_rate_budgets AS b (name, level, last, paused_until)
-             VALUES ($1, 0, 0, $2)
+             VALUES ($1, 0, 0, $2::float8)
              ON CONFLICT (name) DO UPDATE
-             SET paused_until = greatest(coalesce(b.paused_until, 0), $2)",
+             SET paused_until = greatest(coalesce(b.paused_until, 0), $2::float8)",
             &[&budget.name, &until],
         )
         .map(drop)
