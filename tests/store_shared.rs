@@ -127,6 +127,15 @@ fn workers_that_want_one_window_fetch_each_chunk_once() {
     );
     assert_eq!(sa.point_count(), 365 * 24 * 3);
     assert_eq!(*sa, *sb, "both workers answer the same");
+    for answer in [&sa, &sb] {
+        // A worker that found every chunk fetched by the other (only its
+        // users/me went out) says it answered from the cache.
+        if answer.requests() == 1 {
+            assert_eq!(answer.source(), vrm::Source::Cache);
+        } else {
+            assert_ne!(answer.source(), vrm::Source::Stale);
+        }
+    }
     // No point twice, no claim left behind.
     let rows = |q: &str| backends::sql_rows(&schema, q);
     assert_eq!(

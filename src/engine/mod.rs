@@ -168,21 +168,27 @@ impl Engine {
         let stale_allowed = ctx.policy.is_stale_on_error() && holding.absent.is_empty();
         let parts: Vec<Part> = wanted.iter().flat_map(|&p| resource.split(p)).collect();
         resource.planned(parts.len());
+        let planned = parts.len();
         let fetched = if self.mode == CacheMode::Refresh {
             self.fetch_parts(call, &mut resource, Some(&ctx), parts)
+                .map(|()| 0)
         } else {
             self.fetch_claimed(call, &mut resource, &ctx, parts)
         };
-        match fetched {
-            Ok(()) => {}
+        // Parts another worker fetched meanwhile, read from the store.
+        let stored = match fetched {
+            Ok(stored) => stored,
             Err(e) if e.is_network() && stale_allowed => {
                 log::warn!("vrm failed ({e}); answering from the cache");
                 return self.answer(call, resource, Source::Stale);
             }
             Err(e) => return Err(e),
-        }
-        self.follow_up(call, &mut resource, Some(&ctx))?;
-        let source = if wanted == [whole] {
+        };
+        let followed = self.follow_up(call, &mut resource, Some(&ctx))?;
+        let source = if stored > 0 && stored == planned && followed == 0 {
+            // All of it from the store, as other workers put it there.
+            Source::Cache
+        } else if wanted == [whole] && stored == 0 {
             Source::Network
         } else {
             Source::Mixed
@@ -404,18 +410,20 @@ impl Engine {
     /// once; parts another worker holds are waited for (polling, each wait
     /// within the call's deadline) and then read from the store, or
     /// fetched here when that worker gave up. A store of one machine hands
-    /// every part over at once.
+    /// every part over at once. Returns how many parts were read from the
+    /// store.
     fn fetch_claimed<R: Resource>(
         &self,
         call: &mut Call,
         resource: &mut R,
         ctx: &StoreCtx<'_>,
         mut parts: Vec<Part>,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         const FIRST_WAIT: Duration = Duration::from_millis(50);
         const LONGEST_WAIT: Duration = Duration::from_secs(1);
         let mut wait = FIRST_WAIT;
         let mut first = true;
+        let mut stored = 0;
         while !parts.is_empty() {
             if !first {
                 self.within_deadline(call, &resource.request(parts[0]), wait)?;
@@ -428,7 +436,10 @@ impl Engine {
             for part in parts {
                 match resource.claim(ctx, part)? {
                     Claim::Mine => mine.push(part),
-                    Claim::Stored => resource.take_stored(ctx, part)?,
+                    Claim::Stored => {
+                        resource.take_stored(ctx, part)?;
+                        stored += 1;
+                    }
                     Claim::Busy => busy.push(part),
                 }
             }
@@ -445,7 +456,7 @@ impl Engine {
             }
             parts = busy;
         }
-        Ok(())
+        Ok(stored)
     }
 
     /// Send the request of `part` and hand its answer to `resource`.
