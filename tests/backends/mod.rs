@@ -107,6 +107,7 @@ pub fn sql_rows(schema: &str, query: &str) -> Vec<String> {
 
 /// `fn name(backend: Backend)` for each name → the tests `sqlite::name`
 /// and `postgres::name`.
+#[allow(unused_macros)] // not every test file uses it
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -129,6 +130,7 @@ macro_rules! both {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use both;
 
 #[cfg(not(feature = "postgres"))]
