@@ -187,11 +187,13 @@ fn workers_with_overlapping_windows_share_what_they_fetched() {
         ta.join().unwrap();
         tb.join().unwrap();
     });
-    // Alone they take 12 + 12; together the 6 chunks of the half they
-    // share are fetched once (a chunk cut across the other's edge may be
-    // asked for again in part).
+    // Alone they take 12 + 12; together the half they share is fetched
+    // once: 12 for the first, 6 for the later half of the second (a chunk
+    // the other worker held is narrowed to what it did not store). 18 in
+    // every run so far; 19 allows for a claim raced at a chunk's edge.
     let sent = stats_requests(&server);
-    assert!((18..=20).contains(&sent), "{sent}: {:?}", server.paths());
+    eprintln!("overlapping windows: {sent} stats requests (18 at least)");
+    assert!((18..=19).contains(&sent), "{sent}: {:?}", server.paths());
     // Each answers what a fresh fetch would.
     let fresh = |q: &StatsQuery| {
         Client::builder()

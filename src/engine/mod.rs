@@ -422,19 +422,29 @@ impl Engine {
         const FIRST_WAIT: Duration = Duration::from_millis(50);
         const LONGEST_WAIT: Duration = Duration::from_secs(1);
         let mut wait = FIRST_WAIT;
-        let mut first = true;
+        let mut waited = false;
         let mut stored = 0;
         while !parts.is_empty() {
-            if !first {
+            if waited {
                 self.within_deadline(call, &resource.request(parts[0]), wait)?;
                 self.clock.sleep(wait);
                 wait = (wait * 2).min(LONGEST_WAIT);
             }
-            first = false;
             let mut mine = Vec::new();
             let mut busy = Vec::new();
             for part in parts {
                 match resource.claim(ctx, part)? {
+                    // Another worker had it, and stored some of it (its
+                    // own window may cover only a part): take that, fetch
+                    // the rest.
+                    Claim::Mine if waited => {
+                        let rest = resource.narrow(ctx, part)?;
+                        resource.take_stored(ctx, part)?;
+                        if rest.is_empty() {
+                            stored += 1;
+                        }
+                        mine.extend(rest);
+                    }
                     Claim::Mine => mine.push(part),
                     Claim::Stored => {
                         resource.take_stored(ctx, part)?;
@@ -455,6 +465,7 @@ impl Engine {
                 wait = FIRST_WAIT;
             }
             parts = busy;
+            waited = true;
         }
         Ok(stored)
     }

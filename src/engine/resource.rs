@@ -84,6 +84,12 @@ pub(crate) trait Resource {
     /// Give up the claim on `part` (its fetch failed); best effort.
     fn release(&self, _ctx: &StoreCtx<'_>, _part: Part) {}
 
+    /// What of `part` is still to fetch once another worker's claim on it
+    /// ended, cut into requests. Default: all of it.
+    fn narrow(&self, _ctx: &StoreCtx<'_>, part: Part) -> Result<Vec<Part>> {
+        Ok(vec![part])
+    }
+
     /// Take in `part` from the store, where another worker put it.
     fn take_stored(&mut self, _ctx: &StoreCtx<'_>, _part: Part) -> Result<()> {
         Ok(())

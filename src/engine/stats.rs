@@ -491,6 +491,17 @@ impl Resource for StatsCall<'_> {
         }
     }
 
+    fn narrow(&self, ctx: &StoreCtx<'_>, part: Part) -> Result<Vec<Part>> {
+        let coverage =
+            ctx.store
+                .stats_coverage(&self.key(ctx.scope), part, Self::freshness(ctx))?;
+        Ok(coverage
+            .missing
+            .into_iter()
+            .flat_map(|p| self.split(p))
+            .collect())
+    }
+
     fn take_stored(&mut self, ctx: &StoreCtx<'_>, part: Part) -> Result<()> {
         // Another worker fetched it: what it stored is the answer's part,
         // as if this call had received it.
