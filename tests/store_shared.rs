@@ -95,8 +95,6 @@ fn info_and_purge(backend: Backend) {
     stats.assert();
 }
 
-backends::both!(info_and_purge);
-
 /// Two workers (two connection pools, two clients) on one database.
 fn two_workers(server: &SlowVrm, limit: Option<RateLimit>) -> Option<(String, Client, Client)> {
     Backend::postgres("shared")?;
@@ -327,4 +325,171 @@ fn a_schema_that_is_not_ours_is_refused_and_left_untouched() {
         backends::sql_rows(&schema, "SELECT version::text FROM vrm_meta"),
         ["1"]
     );
+}
+
+fn answers_belong_to_their_host_and_account(backend: Backend) {
+    let cache = backend.cache();
+    let day = StatsQuery::kwh(
+        TimeWindow::from_unix(START - DAY, START).unwrap(),
+        Interval::Hours,
+    );
+    let stats_mock = |server: &mut mockito::ServerGuard, expect: usize| {
+        server
+            .mock("GET", Matcher::Regex(r"^/installations/7/stats\?".into()))
+            .with_body_from_request(|req| common::stats_body(req.path_and_query(), HOUR))
+            .expect(expect)
+            .create()
+    };
+    let mut host_a = common::server();
+    let mut host_b = common::server();
+    // Account 22 at host A, through two tokens; account 23 at host A;
+    // account 22 at host B.
+    let me_22 = host_a
+        .mock("GET", "/users/me")
+        .match_header("x-authorization", Matcher::Regex("one|two".into()))
+        .with_body(r#"{"success":true,"user":{"id":22,"name":"a"}}"#)
+        .expect(2)
+        .create();
+    let me_23 = host_a
+        .mock("GET", "/users/me")
+        .match_header("x-authorization", "Token three")
+        .with_body(r#"{"success":true,"user":{"id":23,"name":"b"}}"#)
+        .create();
+    mock_me(&mut host_b, 22);
+    let at_a = stats_mock(&mut host_a, 2);
+    let at_b = stats_mock(&mut host_b, 1);
+    let client = |server: &mockito::ServerGuard, token: &str| {
+        Client::builder()
+            .base_url(server.url())
+            .personal_token(token)
+            .cache(cache.clone())
+            .build()
+            .unwrap()
+    };
+    let first = client(&host_a, "one").site(SiteId(7)).stats(&day).unwrap();
+    assert_eq!(first.source(), vrm::Source::Network);
+    // Another token of the same account at the same host: its data.
+    let again = client(&host_a, "two").site(SiteId(7)).stats(&day).unwrap();
+    assert_eq!(again.source(), vrm::Source::Cache);
+    assert_eq!(*again, *first);
+    // Another account, another host: never the first one's.
+    let other = client(&host_a, "three")
+        .site(SiteId(7))
+        .stats(&day)
+        .unwrap();
+    assert_eq!(other.source(), vrm::Source::Network);
+    let elsewhere = client(&host_b, "one").site(SiteId(7)).stats(&day).unwrap();
+    assert_eq!(elsewhere.source(), vrm::Source::Network);
+    at_a.assert();
+    at_b.assert();
+    me_22.assert();
+    me_23.assert();
+}
+
+/// Many writers on one key at once (refresh mode skips the claims, so
+/// every worker stores the same chunks): no deadlock, no point twice.
+fn many_writers_of_one_window(backend: Backend) {
+    let server = SlowVrm::start(Duration::from_millis(5), None, slow::fleet(1));
+    let cache = backend.cache();
+    let quarter = StatsQuery::kwh(
+        TimeWindow::from_unix(START - 93 * DAY, START).unwrap(),
+        Interval::Hours,
+    );
+    std::thread::scope(|s| {
+        for _ in 0..6 {
+            let client = Client::builder()
+                .base_url(&server.url)
+                .personal_token("writer")
+                .cache(cache.clone())
+                .cache_mode(vrm::CacheMode::Refresh)
+                .rate_limit(None)
+                .build()
+                .unwrap();
+            let quarter = &quarter;
+            s.spawn(move || {
+                for _ in 0..2 {
+                    let stats = client.site(SiteId(1)).stats(quarter).unwrap();
+                    assert_eq!(stats.point_count(), 93 * 24 * 3);
+                }
+            });
+        }
+    });
+    let info = cache.info().unwrap();
+    let site = info
+        .sites
+        .iter()
+        .find(|s| s.site == Some(SiteId(1)))
+        .unwrap();
+    let points = site
+        .kinds
+        .iter()
+        .find(|k| k.kind == CacheKind::Stats)
+        .unwrap();
+    assert_eq!(points.rows, 93 * 24 * 3, "every point once");
+}
+
+backends::both!(
+    info_and_purge,
+    answers_belong_to_their_host_and_account,
+    many_writers_of_one_window
+);
+
+/// `vrm --cache postgres://…` (and `VRM_CACHE_URL`): the shared cache from
+/// the command line, its location shown without the password; a build
+/// without the feature says how to get one.
+#[test]
+fn the_cli_takes_a_postgres_url() {
+    let bin = env!("CARGO_BIN_EXE_vrm");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(args).env_remove("VRM_CACHE_URL");
+        if let Some(url) = env {
+            cmd.env("VRM_CACHE_URL", url);
+        }
+        cmd.output().unwrap()
+    };
+    if !cfg!(feature = "postgres") {
+        let out = run(
+            &["--cache", "postgres://u:pw@127.0.0.1:1/x", "cache", "info"],
+            None,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("feature `postgres`") && !err.contains("pw"),
+            "{err}"
+        );
+        return;
+    }
+    if Backend::postgres("the_cli_takes_a_postgres_url").is_none() {
+        return;
+    }
+    let schema = backends::new_schema();
+    let url = backends::schema_url(&schema).replace(
+        "postgres://postgres@",
+        "postgres://postgres:not-the-password@",
+    );
+    for (args, env) in [
+        (
+            vec!["--cache", url.as_str(), "cache", "info", "--format", "json"],
+            None,
+        ),
+        (
+            vec!["cache", "info", "--format", "json"],
+            Some(url.as_str()),
+        ),
+    ] {
+        let out = run(&args, env);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("\"location\":\"postgres://postgres@"),
+            "{text}"
+        );
+        assert!(!text.contains("not-the-password"), "{text}");
+    }
 }
