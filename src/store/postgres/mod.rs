@@ -306,6 +306,27 @@ impl PgStore {
         })
     }
 
+    /// Run `work` in one read-only transaction that sees one snapshot
+    /// (a writer committing meanwhile is seen wholly or not at all).
+    fn snapshot<T>(
+        &self,
+        doing: &str,
+        mut work: impl FnMut(&mut Tx<'_>) -> PgResult<T>,
+    ) -> Result<T> {
+        self.with(doing, |conn| {
+            let Conn { client, statements } = conn;
+            let tx = client
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?;
+            let mut tx = Tx { tx, statements };
+            let value = work(&mut tx)?;
+            tx.tx.commit()?;
+            Ok(value)
+        })
+    }
+
     /// Query on a connection of the pool, outside a transaction.
     fn query(&self, doing: &str, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         self.with(doing, |conn| {
@@ -639,7 +660,7 @@ impl Store for PgStore {
         window: (i64, i64),
         freshness: Freshness,
     ) -> Result<Coverage> {
-        self.transaction("reading cached stats ranges", |tx| {
+        self.snapshot("reading cached stats ranges", |tx| {
             stats::coverage(tx, key, window, freshness)
         })
     }
@@ -661,7 +682,7 @@ impl Store for PgStore {
     }
 
     fn read_stats(&self, key: &StatsKey<'_>, window: (i64, i64)) -> Result<Vec<StoredSeries>> {
-        self.transaction("reading cached stats", |tx| stats::read(tx, key, window))
+        self.snapshot("reading cached stats", |tx| stats::read(tx, key, window))
     }
 
     fn claim_stats(

@@ -58,18 +58,34 @@ pub(super) fn coverage(
     f: Freshness,
 ) -> PgResult<Coverage> {
     let sql = format!(
-        "SELECT start_at, end_at, fetched_at FROM vrm_stats_ranges
-         WHERE {KEY} AND code = $6 AND per_instance = $7 AND start_at < $9 AND end_at > $8"
+        "SELECT code, start_at, end_at, fetched_at FROM vrm_stats_ranges
+         WHERE {KEY} AND code = ANY($6) AND per_instance = $7 AND start_at < $9 AND end_at > $8"
     );
+    let codes = range_codes(key);
+    let wanted: Vec<&str> = codes.clone();
+    let mut by_code: HashMap<String, Vec<(i64, i64, i64)>> = HashMap::new();
+    for row in with_key!(
+        tx,
+        query,
+        &sql,
+        key,
+        &wanted,
+        &key.per_instance,
+        &start,
+        &end
+    )? {
+        by_code
+            .entry(row.get(0))
+            .or_default()
+            .push((row.get(1), row.get(2), row.get(3)));
+    }
     let mut missing = Vec::new();
     let mut absent = Vec::new();
     let mut oldest: Option<i64> = None;
-    for code in range_codes(key) {
+    for code in codes {
         let mut usable = Vec::new();
         let mut stored = Vec::new();
-        let rows = with_key!(tx, query, &sql, key, &code, &key.per_instance, &start, &end)?;
-        for row in rows {
-            let (a, b, fetched_at): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        for &(a, b, fetched_at) in by_code.get(code).map_or(&[][..], Vec::as_slice) {
             stored.push((a, b));
             let final_end = b.min(fetched_at - f.settle);
             if f.now - fetched_at <= f.fresh {
@@ -177,14 +193,8 @@ pub(super) fn store(
         Replace::All => key_series(tx, key)?,
         Replace::Listed => listed.iter().map(|(id, _)| *id).collect(),
     };
-    if !cleared.is_empty() {
-        tx.execute(
-            "DELETE FROM vrm_stats_points WHERE series = ANY($1) AND t >= $2 AND t < $3",
-            &[&cleared, &start_ms, &end_ms],
-        )?;
-        for &id in &cleared {
-            trim_listed(tx, id, (start, end))?;
-        }
+    for &id in &cleared {
+        trim_listed(tx, id, (start, end))?;
     }
     // One row per (series, t): a time sent twice keeps its last value.
     let mut rows: HashMap<(i64, i64), PointRow> = HashMap::new();
@@ -195,9 +205,6 @@ pub(super) fn store(
             let span_end = key.interval.bucket_end(t).min(end);
             rows.insert((*id, p.timestamp_ms), (span_end, p.value, p.min, p.max));
         }
-    }
-    if rows.is_empty() {
-        return Ok(());
     }
     let mut series = Vec::with_capacity(rows.len());
     let mut ts = Vec::with_capacity(rows.len());
@@ -213,12 +220,29 @@ pub(super) fn store(
         mins.push(min);
         maxs.push(max);
     }
+    // What VRM answered for the chunk replaces what was stored for it:
+    // the points it no longer holds go, the others are written in place
+    // (a refetch that brings the same values writes nothing).
+    if !cleared.is_empty() {
+        tx.execute(
+            // NOT IN over a subquery: a hashed subplan, one probe a row.
+            "DELETE FROM vrm_stats_points p
+             WHERE p.series = ANY($1) AND p.t >= $2 AND p.t < $3
+               AND (p.series, p.t) NOT IN (SELECT * FROM unnest($4::bigint[], $5::bigint[]))",
+            &[&cleared, &start_ms, &end_ms, &series, &ts],
+        )?;
+    }
+    if series.is_empty() {
+        return Ok(());
+    }
     tx.execute(
-        "INSERT INTO vrm_stats_points (series, t, span_end, value, min, max)
+        "INSERT INTO vrm_stats_points AS p (series, t, span_end, value, min, max)
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],
                               $4::float8[], $5::float8[], $6::float8[])
          ON CONFLICT (series, t) DO UPDATE SET span_end = excluded.span_end,
-             value = excluded.value, min = excluded.min, max = excluded.max",
+             value = excluded.value, min = excluded.min, max = excluded.max
+         WHERE (p.span_end, p.value, p.min, p.max)
+             IS DISTINCT FROM (excluded.span_end, excluded.value, excluded.min, excluded.max)",
         &[&series, &ts, &spans, &values, &mins, &maxs],
     )?;
     Ok(())
