@@ -393,8 +393,10 @@ impl Engine {
             // (and is counted) after a failure.
             for (part, result, requests) in arrived {
                 call.requests = call.requests.saturating_add(requests);
-                if outcome.is_ok()
-                    && let Err(e) = result.and_then(|body| resource.absorb(ctx, part, body))
+                // An answer that arrives after a failure is still taken in
+                // (and stored): a resumed call does not ask for it again.
+                if let Err(e) = result.and_then(|body| resource.absorb(ctx, part, body))
+                    && outcome.is_ok()
                 {
                     stop.store(true, Ordering::Relaxed);
                     outcome = Err(e);
