@@ -18,7 +18,7 @@ use crate::store::{Cache, CacheKind, CachePolicy, Freshness, Replace, StatsKey};
 /// # Errors
 /// A cache failure.
 pub fn scope(cache: &Cache) -> Result<i64> {
-    cache.bind_scope("bench://", Some("bench"), 0)
+    cache.as_store().bind_scope("bench://", Some("bench"), 0)
 }
 
 /// Store one fetched chunk `[start, end)` of `query` for `site`, as
@@ -53,7 +53,9 @@ pub fn store_stats(
         settle: secs(policy.settle_margin_of()),
         fresh: secs(policy.freshness_of(CacheKind::Stats)),
     };
-    cache.store_stats(&key, chunk, records, freshness, Replace::All)
+    cache
+        .as_store()
+        .store_stats(&key, chunk, records, freshness, Replace::All)
 }
 
 /// Add a diagnostics snapshot to the cache's history, as
@@ -72,5 +74,7 @@ pub fn record_diagnostics(
     retention: std::time::Duration,
 ) -> Result<usize> {
     let retention = i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
-    cache.record_diagnostics(scope, site.get(), records, now, retention)
+    cache
+        .as_store()
+        .record_diagnostics(scope, site.get(), records, now, retention)
 }

@@ -426,10 +426,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             max_body_bytes: self.max_body_bytes,
         });
-        let store = self
-            .cache
-            .clone()
-            .map(|cache| Arc::new(cache) as Arc<dyn Store>);
+        let store: Option<Arc<dyn Store>> = self.cache.as_ref().map(Cache::store);
         Ok(Client {
             engine: Arc::new(Engine {
                 transport,

@@ -61,7 +61,8 @@
 //! between preferring the cache, refreshing, and offline (which sends
 //! nothing, ever); [`CachePolicy`] sets the freshness limits. The file
 //! belongs to the host and account that filled it, is readable by its owner
-//! only, and holds no secret.
+//! only, and holds no secret. The same cache can live in PostgreSQL
+//! (feature `postgres`, [`Cache::open_url`]), shared by many workers.
 //!
 //! # Errors
 //!
@@ -80,6 +81,11 @@
 //! - `cli` (default): the `vrm` command-line program; library users turn it
 //!   off with `default-features = false, features = ["rustls"]` and pull
 //!   none of its dependencies.
+//! - `postgres`: the shared cache in PostgreSQL ([`Cache::open_url`]`("postgres://…")`),
+//!   for many workers on many machines: one database, each stats chunk
+//!   fetched once, one rate budget per token, a SQL view of the points.
+//!   Off by default: the blocking `postgres` crate runs a small tokio
+//!   runtime of its own inside.
 //!
 //! The command-line program's manual and the performance figures are in the
 //! crate's `README.md`; its changes in `CHANGELOG.md`.
@@ -180,8 +186,10 @@ pub use ids::{
 };
 pub use request::Method;
 pub use resilience::{RateLimit, RetryPolicy};
-pub use store::sqlite::{CacheInfo, KindRows, Purge, SiteRows};
-pub use store::{Cache, CacheKind, CacheMode, CachePolicy, DiagnosticChange};
+pub use store::{
+    Cache, CacheInfo, CacheKind, CacheMode, CachePolicy, DiagnosticChange, KindRows, Purge,
+    SiteRows,
+};
 pub use window::{Interval, TimeWindow};
 
 /// The README's code, compiled as doctests (the README is not the crate's

@@ -68,6 +68,11 @@ impl RateLimiter {
         }
     }
 
+    /// The limit this limiter keeps.
+    pub(crate) fn limit(&self) -> RateLimit {
+        self.limit
+    }
+
     /// VRM answered 429 at `now` and asked for `wait`: every request of the
     /// client, on any thread, waits until then.
     pub(crate) fn pause(&mut self, now: OffsetDateTime, wait: Duration) {

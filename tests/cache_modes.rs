@@ -1,8 +1,10 @@
 //! The cache for every other GET (rule 7), the modes (rule 8) and the
 //! provenance of answers (rule 9).
 
+mod backends;
 mod common;
 
+use backends::Backend;
 use std::time::Duration;
 
 use common::{NOW, fixture, mock_me, server, stats_body};
@@ -12,10 +14,10 @@ use vrm::{
     OverallStatsQuery, Revoke, SiteId, Source, StatsQuery, TimeWindow, UserId, Widget, WidgetQuery,
 };
 
-fn setup() -> (ServerGuard, Cache) {
+fn setup(backend: Backend) -> (ServerGuard, Cache) {
     let mut server = server();
     mock_me(&mut server, 22);
-    (server, Cache::in_memory().expect("cache"))
+    (server, backend.cache())
 }
 
 fn with_mode(server: &ServerGuard, cache: &Cache, mode: CacheMode) -> (Client, vrm::ManualClock) {
@@ -30,9 +32,8 @@ fn with_mode(server: &ServerGuard, cache: &Cache, mode: CacheMode) -> (Client, v
     (client, clock)
 }
 
-#[test]
-fn every_cacheable_answer_is_served_again_while_fresh_then_refetched() {
-    let (mut server, cache) = setup();
+fn every_cacheable_answer_is_served_again_while_fresh_then_refetched(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let (client, clock) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(151_734));
     let day = TimeWindow::from_unix(NOW - 86_400, NOW).unwrap();
@@ -114,9 +115,8 @@ fn every_cacheable_answer_is_served_again_while_fresh_then_refetched() {
     }
 }
 
-#[test]
-fn freshness_limits_are_configurable() {
-    let (mut server, cache) = setup();
+fn freshness_limits_are_configurable(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let tags = server
         .mock("GET", "/installations/5/tags")
         .with_body(fixture("tags.json"))
@@ -143,9 +143,8 @@ fn freshness_limits_are_configurable() {
     tags.assert();
 }
 
-#[test]
-fn token_calls_and_logins_are_never_cached() {
-    let (mut server, cache) = setup();
+fn token_calls_and_logins_are_never_cached(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let list = server
         .mock("GET", "/users/22/accesstokens/list")
         .with_body(fixture("tokens_list.json"))
@@ -199,9 +198,8 @@ fn token_calls_and_logins_are_never_cached() {
     overview.assert();
 }
 
-#[test]
-fn refresh_mode_always_asks_and_updates_the_cache() {
-    let (mut server, cache) = setup();
+fn refresh_mode_always_asks_and_updates_the_cache(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let tags = server
         .mock("GET", "/installations/5/tags")
         .with_body(fixture("tags.json"))
@@ -224,9 +222,8 @@ fn refresh_mode_always_asks_and_updates_the_cache() {
     tags.assert();
 }
 
-#[test]
-fn offline_mode_serves_the_cache_and_names_what_is_missing() {
-    let (mut server, cache) = setup();
+fn offline_mode_serves_the_cache_and_names_what_is_missing(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let stats = server
         .mock("GET", Matcher::Regex("^/installations/5/stats".into()))
         .with_body_from_request(|req| stats_body(req.path_and_query(), 3600))
@@ -265,19 +262,17 @@ fn offline_mode_serves_the_cache_and_names_what_is_missing() {
     stats.assert();
 }
 
-#[test]
-fn offline_mode_without_a_known_account_is_a_clear_miss() {
+fn offline_mode_without_a_known_account_is_a_clear_miss(backend: Backend) {
     let server = server();
-    let cache = Cache::in_memory().unwrap();
+    let cache = backend.cache();
     let (offline, _) = with_mode(&server, &cache, CacheMode::Offline);
     let err = offline.site(SiteId(5)).tags().unwrap_err();
     assert!(err.is_not_cached(), "{err:?}");
     assert!(err.to_string().contains("account"), "{err}");
 }
 
-#[test]
-fn a_network_failure_returns_the_stale_copy_marked_stale() {
-    let (mut server, cache) = setup();
+fn a_network_failure_returns_the_stale_copy_marked_stale(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let ok = server
         .mock("GET", "/installations/5/system-overview")
         .with_body(fixture("system_overview.json"))
@@ -319,9 +314,8 @@ fn a_network_failure_returns_the_stale_copy_marked_stale() {
     assert!(client.site(SiteId(5)).tags().unwrap_err().is_not_found());
 }
 
-#[test]
-fn stale_stats_stand_in_when_vrm_is_down() {
-    let (mut server, cache) = setup();
+fn stale_stats_stand_in_when_vrm_is_down(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let up = server
         .mock("GET", Matcher::Regex("^/installations/5/stats".into()))
         .with_body_from_request(|req| stats_body(req.path_and_query(), 3600))
@@ -345,9 +339,8 @@ fn stale_stats_stand_in_when_vrm_is_down() {
     assert_eq!(stale.series("Pc").unwrap().len(), 24);
 }
 
-#[test]
-fn diagnostics_snapshot_is_served_while_fresh_and_history_keeps_only_changes() {
-    let (mut server, cache) = setup();
+fn diagnostics_snapshot_is_served_while_fresh_and_history_keeps_only_changes(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let snapshot = |voltage: f64, t: i64| {
         format!(
             r#"{{"success":true,"records":[
@@ -396,9 +389,8 @@ fn diagnostics_snapshot_is_served_while_fresh_and_history_keeps_only_changes() {
     assert_eq!(at[0].value, serde_json::json!(12.5));
 }
 
-#[test]
-fn every_answer_says_where_it_came_from_and_what_it_cost() {
-    let (mut server, cache) = setup();
+fn every_answer_says_where_it_came_from_and_what_it_cost(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     server
         .mock("GET", "/installations/5/tags")
         .with_body(fixture("tags.json"))
@@ -419,3 +411,16 @@ fn every_answer_says_where_it_came_from_and_what_it_cost() {
     assert_eq!(again.site(SiteId(5)).tags().unwrap().requests(), 0);
     assert_eq!(again.counters().requests, 0);
 }
+
+backends::both!(
+    every_cacheable_answer_is_served_again_while_fresh_then_refetched,
+    freshness_limits_are_configurable,
+    token_calls_and_logins_are_never_cached,
+    refresh_mode_always_asks_and_updates_the_cache,
+    offline_mode_serves_the_cache_and_names_what_is_missing,
+    offline_mode_without_a_known_account_is_a_clear_miss,
+    a_network_failure_returns_the_stale_copy_marked_stale,
+    stale_stats_stand_in_when_vrm_is_down,
+    diagnostics_snapshot_is_served_while_fresh_and_history_keeps_only_changes,
+    every_answer_says_where_it_came_from_and_what_it_cost,
+);

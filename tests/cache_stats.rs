@@ -1,8 +1,10 @@
 //! Stats through the cache: rules 1 to 6 of DESIGN.md's "The cache", each
 //! shown by counting the requests the mock server receives.
 
+mod backends;
 mod common;
 
+use backends::Backend;
 use std::time::Duration;
 
 use common::{NOW, mock_me, query_param, server, stats_body};
@@ -23,10 +25,10 @@ fn stats_mock(server: &mut ServerGuard, step: i64, expect: usize) -> Mock {
         .create()
 }
 
-fn setup() -> (ServerGuard, Cache) {
+fn setup(backend: Backend) -> (ServerGuard, Cache) {
     let mut server = server();
     mock_me(&mut server, 22);
-    (server, Cache::in_memory().expect("cache"))
+    (server, backend.cache())
 }
 
 fn window(start: i64, end: i64) -> TimeWindow {
@@ -41,9 +43,8 @@ fn points(series: &Series) -> Vec<(i64, f64)> {
         .collect()
 }
 
-#[test]
-fn a_repeated_query_and_one_that_rounds_to_the_same_hours_make_no_request() {
-    let (mut server, cache) = setup();
+fn a_repeated_query_and_one_that_rounds_to_the_same_hours_make_no_request(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let mock = stats_mock(&mut server, HOUR, 1);
     let (client, _) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(7));
@@ -71,9 +72,8 @@ fn a_repeated_query_and_one_that_rounds_to_the_same_hours_make_no_request() {
     assert_eq!((counters.hits, counters.misses), (2, 1));
 }
 
-#[test]
-fn a_sub_window_of_a_fetched_range_is_served_with_its_own_totals() {
-    let (mut server, cache) = setup();
+fn a_sub_window_of_a_fetched_range_is_served_with_its_own_totals(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let hours = stats_mock(&mut server, HOUR, 1);
     let (client, _) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(7));
@@ -125,9 +125,8 @@ fn a_sub_window_of_a_fetched_range_is_served_with_its_own_totals() {
     quarters.assert();
 }
 
-#[test]
-fn an_overlapping_query_fetches_only_the_missing_part() {
-    let (mut server, cache) = setup();
+fn an_overlapping_query_fetches_only_the_missing_part(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let (client, _) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(7));
     let first = server
@@ -212,9 +211,8 @@ fn sorted(seen: &Seen) -> Vec<(i64, i64)> {
     windows
 }
 
-#[test]
-fn long_windows_are_split_into_allowed_chunks_and_stitched() {
-    let (mut server, cache) = setup();
+fn long_windows_are_split_into_allowed_chunks_and_stitched(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let (_mock, seen) = recording_mock(&mut server, HOUR);
     let (client, _) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(7));
@@ -303,9 +301,8 @@ fn long_windows_are_split_without_a_cache_too() {
     assert_eq!(stats.series("Pb").unwrap().len(), 90 * 24);
 }
 
-#[test]
-fn day_buckets_are_reused_only_with_the_same_alignment() {
-    let (mut server, cache) = setup();
+fn day_buckets_are_reused_only_with_the_same_alignment(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let (_mock, seen) = recording_mock(&mut server, DAY);
     let (client, _) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(7));
@@ -345,9 +342,8 @@ fn day_buckets_are_reused_only_with_the_same_alignment() {
     assert_eq!(seen_hours.lock().unwrap().len(), 1);
 }
 
-#[test]
-fn a_last_bucket_cut_short_is_refetched_when_a_query_needs_it_whole() {
-    let (mut server, cache) = setup();
+fn a_last_bucket_cut_short_is_refetched_when_a_query_needs_it_whole(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let (_mock, seen) = recording_mock(&mut server, DAY);
     let (client, _) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(7));
@@ -377,9 +373,8 @@ fn a_last_bucket_cut_short_is_refetched_when_a_query_needs_it_whole() {
     );
 }
 
-#[test]
-fn the_recent_past_is_refetched_once_its_copy_is_no_longer_fresh() {
-    let (mut server, cache) = setup();
+fn the_recent_past_is_refetched_once_its_copy_is_no_longer_fresh(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let (_mock, seen) = recording_mock(&mut server, HOUR);
     let (client, clock) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(7));
@@ -409,9 +404,8 @@ fn the_recent_past_is_refetched_once_its_copy_is_no_longer_fresh() {
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
-#[test]
-fn show_instance_results_are_cached_per_instance() {
-    let (mut server, cache) = setup();
+fn show_instance_results_are_cached_per_instance(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let (_mock, seen) = recording_mock(&mut server, HOUR);
     let (client, _) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(7));
@@ -443,9 +437,8 @@ fn show_instance_results_are_cached_per_instance() {
     assert!(!flat.series("PVP").unwrap().is_per_instance());
 }
 
-#[test]
-fn custom_codes_are_covered_one_by_one() {
-    let (mut server, cache) = setup();
+fn custom_codes_are_covered_one_by_one(backend: Backend) {
+    let (mut server, cache) = setup(backend);
     let (_mock, seen) = recording_mock(&mut server, HOUR);
     let (client, _) = common::cached_client(&server, &cache);
     let site = client.site(SiteId(7));
@@ -475,3 +468,15 @@ fn custom_codes_are_covered_one_by_one() {
     assert_eq!(seen.lock().unwrap().len(), 2);
     assert_eq!(more.series("V").unwrap().len(), 24);
 }
+
+backends::both!(
+    a_repeated_query_and_one_that_rounds_to_the_same_hours_make_no_request,
+    a_sub_window_of_a_fetched_range_is_served_with_its_own_totals,
+    an_overlapping_query_fetches_only_the_missing_part,
+    long_windows_are_split_into_allowed_chunks_and_stitched,
+    day_buckets_are_reused_only_with_the_same_alignment,
+    a_last_bucket_cut_short_is_refetched_when_a_query_needs_it_whole,
+    the_recent_past_is_refetched_once_its_copy_is_no_longer_fresh,
+    show_instance_results_are_cached_per_instance,
+    custom_codes_are_covered_one_by_one,
+);

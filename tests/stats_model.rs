@@ -24,6 +24,7 @@
 //! overrides both. A failure prints the shrunk case: its queries, the
 //! first difference and both answers.
 
+mod backends;
 #[path = "model/rule.rs"]
 mod rule;
 #[path = "model/server.rs"]
@@ -40,6 +41,7 @@ use time::format_description::well_known::Rfc3339;
 use vrm::models::{Series, Stats};
 use vrm::{Cache, Client, Fetched, Interval, ManualClock, SiteId, StatsQuery, TimeWindow};
 
+use backends::Backend;
 use rule::{
     ALL_CODES, DATA_DAYS, DATA_START, DAY, EmptyAnswer, HOUR, InstanceShape, Samples, World,
 };
@@ -608,7 +610,7 @@ fn same_answer(
     Err(run.failure(what, index, &details))
 }
 
-fn check_case(server: &FakeVrm, case: &Case) -> Result<(), TestCaseError> {
+fn check_case(server: &FakeVrm, case: &Case, cache: Cache) -> Result<(), TestCaseError> {
     let world = World {
         seed: case.seed,
         sites: if case.two_sites { 2 } else { 1 },
@@ -625,7 +627,6 @@ fn check_case(server: &FakeVrm, case: &Case) -> Result<(), TestCaseError> {
     };
     let clock =
         ManualClock::new(OffsetDateTime::from_unix_timestamp(CLOCK_START).expect("clock time"));
-    let cache = Cache::in_memory().expect("in-memory cache");
     let cached = client(server, &clock, Some(cache));
     let fresh = client(server, &clock, None);
     // Run `query` on `client`; a request VRM refuses or an error fails the case.
@@ -688,6 +689,11 @@ fn env_or(name: &str, default: u32) -> u32 {
 
 /// Run `default_cases` cases (or `PROPTEST_CASES`) against one fake VRM.
 fn run_model(default_cases: u32, deterministic: bool) {
+    run_model_on(default_cases, deterministic, Backend::Sqlite);
+}
+
+/// [`run_model`] with the cached client on `backend` (a new cache a case).
+fn run_model_on(default_cases: u32, deterministic: bool, backend: Backend) {
     let config = Config {
         cases: env_or("PROPTEST_CASES", default_cases),
         // The minimal case is printed; no regression file is written.
@@ -708,9 +714,9 @@ fn run_model(default_cases: u32, deterministic: bool) {
     } else {
         TestRunner::new(config)
     };
-    let result = runner.run(&case(), |case| check_case(&server, &case));
+    let result = runner.run(&case(), |case| check_case(&server, &case, backend.cache()));
     eprintln!(
-        "stats model: {cases} cases, {} requests, {:.1} s",
+        "stats model ({backend:?}): {cases} cases, {} requests, {:.1} s",
         server.requests(),
         started.elapsed().as_secs_f64()
     );
@@ -726,6 +732,15 @@ fn run_model(default_cases: u32, deterministic: bool) {
 #[test]
 fn cached_stats_equal_fresh_stats() {
     run_model(500, true);
+}
+
+/// The same model with the cache in PostgreSQL: fewer cases (each opens
+/// a new schema), the same sequences as the first of the SQLite run.
+#[test]
+fn cached_stats_equal_fresh_stats_on_postgres() {
+    if let Some(backend) = Backend::postgres("cached_stats_equal_fresh_stats_on_postgres") {
+        run_model_on(40, true, backend);
+    }
 }
 
 #[test]
@@ -772,7 +787,7 @@ fn regression(seed: u64, instance_shape: InstanceShape, steps: Vec<Step>) {
         outside_points: true,
         steps,
     };
-    if let Err(e) = check_case(&server, &case) {
+    if let Err(e) = check_case(&server, &case, Cache::in_memory().expect("in-memory cache")) {
         panic!("{e}");
     }
 }
@@ -905,7 +920,7 @@ fn regression_a_long_per_instance_window_repeats_for_free() {
             advance_hours: 0,
         }],
     };
-    if let Err(e) = check_case(&server, &case) {
+    if let Err(e) = check_case(&server, &case, Cache::in_memory().expect("in-memory cache")) {
         panic!("{e}");
     }
 }

@@ -30,8 +30,8 @@ use crate::error::{Error, Result, TransportError, TransportKind};
 use crate::fetched::{Fetched, Source};
 use crate::ids::UserId;
 use crate::request::Request;
-use crate::resilience::{RateLimiter, RetryPolicy, parse_retry_after};
-use crate::store::{Cache, CacheMode, CachePolicy, Store};
+use crate::resilience::{RateLimit, RateLimiter, RetryPolicy, parse_retry_after};
+use crate::store::{Budget, Cache, CacheMode, CachePolicy, Claim, Store};
 use crate::transport::{Stream, Transport};
 
 use session::Session;
@@ -168,16 +168,27 @@ impl Engine {
         let stale_allowed = ctx.policy.is_stale_on_error() && holding.absent.is_empty();
         let parts: Vec<Part> = wanted.iter().flat_map(|&p| resource.split(p)).collect();
         resource.planned(parts.len());
-        match self.fetch_parts(call, &mut resource, Some(&ctx), parts) {
-            Ok(()) => {}
+        let planned = parts.len();
+        let fetched = if self.mode == CacheMode::Refresh {
+            self.fetch_parts(call, &mut resource, Some(&ctx), parts)
+                .map(|()| 0)
+        } else {
+            self.fetch_claimed(call, &mut resource, &ctx, parts)
+        };
+        // Parts another worker fetched meanwhile, read from the store.
+        let stored = match fetched {
+            Ok(stored) => stored,
             Err(e) if e.is_network() && stale_allowed => {
                 log::warn!("vrm failed ({e}); answering from the cache");
                 return self.answer(call, resource, Source::Stale);
             }
             Err(e) => return Err(e),
-        }
-        self.follow_up(call, &mut resource, Some(&ctx))?;
-        let source = if wanted == [whole] {
+        };
+        let followed = self.follow_up(call, &mut resource, Some(&ctx))?;
+        let source = if stored > 0 && stored == planned && followed == 0 {
+            // All of it from the store, as other workers put it there.
+            Source::Cache
+        } else if wanted == [whole] && stored == 0 {
             Source::Network
         } else {
             Source::Mixed
@@ -394,6 +405,72 @@ impl Engine {
         })
     }
 
+    /// [`fetch_parts`](Self::fetch_parts) for workers that share a store:
+    /// each part is claimed first, so that a part another worker is
+    /// fetching is not fetched twice. Parts claimed here are fetched at
+    /// once; parts another worker holds are waited for (polling, each wait
+    /// within the call's deadline) and then read from the store, or
+    /// fetched here when that worker gave up. A store of one machine hands
+    /// every part over at once. Returns how many parts were read from the
+    /// store.
+    fn fetch_claimed<R: Resource>(
+        &self,
+        call: &mut Call,
+        resource: &mut R,
+        ctx: &StoreCtx<'_>,
+        mut parts: Vec<Part>,
+    ) -> Result<usize> {
+        const FIRST_WAIT: Duration = Duration::from_millis(50);
+        const LONGEST_WAIT: Duration = Duration::from_secs(1);
+        let mut wait = FIRST_WAIT;
+        let mut waited = false;
+        let mut stored = 0;
+        while !parts.is_empty() {
+            if waited {
+                self.within_deadline(call, &resource.request(parts[0]), wait)?;
+                self.clock.sleep(wait);
+                wait = (wait * 2).min(LONGEST_WAIT);
+            }
+            let mut mine = Vec::new();
+            let mut busy = Vec::new();
+            for part in parts {
+                match resource.claim(ctx, part)? {
+                    // Another worker had it, and stored some of it (its
+                    // own window may cover only a part): take that, fetch
+                    // the rest.
+                    Claim::Mine if waited => {
+                        let rest = resource.narrow(ctx, part)?;
+                        resource.take_stored(ctx, part)?;
+                        if rest.is_empty() {
+                            stored += 1;
+                        }
+                        mine.extend(rest);
+                    }
+                    Claim::Mine => mine.push(part),
+                    Claim::Stored => {
+                        resource.take_stored(ctx, part)?;
+                        stored += 1;
+                    }
+                    Claim::Busy => busy.push(part),
+                }
+            }
+            if !mine.is_empty() {
+                let claimed = mine.clone();
+                if let Err(e) = self.fetch_parts(call, resource, Some(ctx), mine) {
+                    // Parts stored are released already; the rest go back.
+                    for part in claimed {
+                        resource.release(ctx, part);
+                    }
+                    return Err(e);
+                }
+                wait = FIRST_WAIT;
+            }
+            parts = busy;
+            waited = true;
+        }
+        Ok(stored)
+    }
+
     /// Send the request of `part` and hand its answer to `resource`.
     fn fetch_part<R: Resource>(
         &self,
@@ -466,10 +543,11 @@ impl Engine {
                         if let (Some(limiter), Some(asked)) = (&self.limiter, retry_after)
                             && asked <= self.retry.max_retry_after
                         {
-                            limiter
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .pause(self.now(), asked);
+                            let now = self.now();
+                            let mut limiter =
+                                limiter.lock().unwrap_or_else(PoisonError::into_inner);
+                            limiter.pause(now, asked);
+                            self.pause_shared(limiter.limit(), now, asked);
                         }
                         // A 429 says the request was not processed: a write
                         // may be sent again too.
@@ -538,6 +616,54 @@ impl Engine {
         )))
     }
 
+    /// The rate budget this client shares with every worker of its store
+    /// that uses the same credentials at the same host, if the store keeps
+    /// one: the name and the limit as the store reads them.
+    fn budget(&self, limit: RateLimit) -> Option<(&dyn Store, String, f64, f64)> {
+        let store = self.store.as_deref()?;
+        let name = format!("{} {}", self.base_url, self.auth.fingerprint());
+        Some((
+            store,
+            name,
+            f64::from(limit.usable()),
+            limit.refill.as_secs_f64(),
+        ))
+    }
+
+    /// Reserve a request of the shared budget at `now`; `None` when the
+    /// store keeps none (or failed: then this client paces itself alone).
+    fn reserve_shared(&self, limit: RateLimit, now: OffsetDateTime) -> Option<Duration> {
+        let (store, name, capacity, refill) = self.budget(limit)?;
+        let budget = Budget {
+            name: &name,
+            capacity,
+            refill,
+        };
+        match store.reserve_request(&budget, unix_f64(now)) {
+            Ok(wait) => wait,
+            Err(e) => {
+                log::warn!("shared rate budget: {e}; this client paces itself alone");
+                None
+            }
+        }
+    }
+
+    /// Tell the shared budget that VRM asked for a pause of `wait` at `now`.
+    fn pause_shared(&self, limit: RateLimit, now: OffsetDateTime, wait: Duration) {
+        let Some((store, name, capacity, refill)) = self.budget(limit) else {
+            return;
+        };
+        let budget = Budget {
+            name: &name,
+            capacity,
+            refill,
+        };
+        let until = unix_f64(now) + wait.as_secs_f64().min(1e12);
+        if let Err(e) = store.pause_requests(&budget, until) {
+            log::warn!("shared rate budget: {e}");
+        }
+    }
+
     /// One HTTP exchange, after the rate limiter allows it; counted in
     /// `call` and in the client's counters.
     fn exchange(
@@ -548,10 +674,13 @@ impl Engine {
         stream: Option<Stream<'_>>,
     ) -> Result<crate::transport::Response> {
         if let Some(limiter) = &self.limiter {
-            let wait = limiter
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .reserve(self.now());
+            let mut local = limiter.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = self.now();
+            let wait = match self.reserve_shared(local.limit(), now) {
+                Some(wait) => wait,
+                None => local.reserve(now),
+            };
+            drop(local);
             if !wait.is_zero() {
                 log::debug!("rate limiter: waiting {} ms", wait.as_millis());
                 self.clock.sleep(wait);
@@ -562,4 +691,10 @@ impl Engine {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.transport.send(request, authorization, stream)
     }
+}
+
+/// Unix seconds of `t`, with the fraction.
+fn unix_f64(t: OffsetDateTime) -> f64 {
+    // i128 nanoseconds to f64: exact to the microsecond for any date near now.
+    t.unix_timestamp_nanos() as f64 / 1e9
 }

@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use crate::request::Request;
-use crate::store::CacheKind;
+use crate::store::{CacheKind, Claim};
 
 use super::StoreCtx;
 
@@ -72,6 +72,27 @@ pub(crate) trait Resource {
             ))
         })?;
         self.absorb(ctx, part, body)
+    }
+
+    /// Claim `part` before fetching it, for workers that share the store
+    /// (see [`Store::claim_stats`](crate::store::Store::claim_stats)).
+    /// Default: the part is this call's.
+    fn claim(&self, _ctx: &StoreCtx<'_>, _part: Part) -> Result<Claim> {
+        Ok(Claim::Mine)
+    }
+
+    /// Give up the claim on `part` (its fetch failed); best effort.
+    fn release(&self, _ctx: &StoreCtx<'_>, _part: Part) {}
+
+    /// What of `part` is still to fetch once another worker's claim on it
+    /// ended, cut into requests. Default: all of it.
+    fn narrow(&self, _ctx: &StoreCtx<'_>, part: Part) -> Result<Vec<Part>> {
+        Ok(vec![part])
+    }
+
+    /// Take in `part` from the store, where another worker put it.
+    fn take_stored(&mut self, _ctx: &StoreCtx<'_>, _part: Part) -> Result<()> {
+        Ok(())
     }
 
     /// One more part to fetch once the planned ones are in, if any.

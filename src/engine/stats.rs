@@ -27,7 +27,7 @@ use crate::decode::{decode, decode_stream};
 use crate::error::Result;
 use crate::models::{Point, Series, Stats, StatsResponse, Total};
 use crate::request::Request;
-use crate::store::{CacheKind, Freshness, Replace, StatsKey, StoredSeries, secs};
+use crate::store::{CacheKind, Claim, Freshness, Replace, StatsKey, StoredSeries, secs};
 use crate::window::Interval;
 
 use super::{Holding, Part, Resource, StoreCtx};
@@ -480,6 +480,59 @@ impl Resource for StatsCall<'_> {
         let response = decode::<StatsResponse>(&self.request(part), &body)?;
         drop(body);
         self.take_in(ctx, part, response)
+    }
+
+    fn claim(&self, ctx: &StoreCtx<'_>, part: Part) -> Result<Claim> {
+        ctx.store
+            .claim_stats(&self.key(ctx.scope), part, Self::freshness(ctx))
+    }
+
+    fn release(&self, ctx: &StoreCtx<'_>, part: Part) {
+        if let Err(e) = ctx.store.release_stats(&self.key(ctx.scope), part) {
+            log::warn!("could not release a stats claim of site {}: {e}", self.site);
+        }
+    }
+
+    fn narrow(&self, ctx: &StoreCtx<'_>, part: Part) -> Result<Vec<Part>> {
+        let coverage =
+            ctx.store
+                .stats_coverage(&self.key(ctx.scope), part, Self::freshness(ctx))?;
+        Ok(coverage
+            .missing
+            .into_iter()
+            .flat_map(|p| self.split(p))
+            .collect())
+    }
+
+    fn take_stored(&mut self, ctx: &StoreCtx<'_>, part: Part) -> Result<()> {
+        // Another worker fetched it: what it stored is the answer's part,
+        // as if this call had received it.
+        let key = self.key(ctx.scope);
+        let stored = ctx.store.read_stats(&key, part)?;
+        for known in self.known.values_mut() {
+            known.clear(part);
+        }
+        for series in stored {
+            let known = self
+                .known
+                .entry((series.code, series.instance))
+                .or_default();
+            for listed in series.listed {
+                let (a, b) = (listed.0.saturating_mul(1000), listed.1.saturating_mul(1000));
+                let inside = series
+                    .points
+                    .iter()
+                    .filter(|p| p.timestamp_ms >= a && p.timestamp_ms < b)
+                    .cloned()
+                    .collect();
+                known.list(listed, inside);
+            }
+        }
+        self.stitched = true;
+        self.done += 1;
+        let planned = self.planned.max(self.done);
+        (self.progress)(self.done, planned);
+        Ok(())
     }
 
     fn follow_up(&mut self) -> Option<Part> {

@@ -1,14 +1,22 @@
 //! The store: what the cache keeps, behind one trait, so that the engine
-//! and the api never know which database holds it. SQLite ([`Cache`], in
-//! `sqlite/`) is the default implementation.
+//! and the api never know which database holds it. [`Cache`] is the
+//! public handle over either: SQLite (`sqlite/`, the default, one file)
+//! or PostgreSQL (`postgres/`, feature `postgres`, one database that many
+//! workers on many machines share).
 //!
 //! The store keeps; it does not decide. Whether an answer is served from
 //! it, fetched, or refused offline is the engine's call (src/engine).
 
+mod cache;
+pub(crate) mod manage;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+pub(crate) mod ranges;
 pub(crate) mod sqlite;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -18,7 +26,8 @@ use crate::error::Result;
 use crate::models::{DiagnosticRecord, Point, Series};
 use crate::window::Interval;
 
-pub use sqlite::Cache;
+pub use cache::Cache;
+pub use manage::{CacheInfo, KindRows, Purge, SiteRows};
 
 /// Where answers may come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -343,12 +352,57 @@ pub(crate) enum Replace {
     Listed,
 }
 
+/// What a claim on a stats chunk found (see [`Store::claim_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Only the shared store (feature `postgres`) answers the other two.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) enum Claim {
+    /// The chunk is this worker's to fetch (and to release, by storing it
+    /// or by [`Store::release_stats`]).
+    Mine,
+    /// Another worker stored it meanwhile: read it from the store.
+    Stored,
+    /// Another worker is fetching it now: ask again later.
+    Busy,
+}
+
+/// A client-side rate limit as the store keeps it for a shared budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Budget<'a> {
+    /// Whose budget: the API host and the credentials' fingerprint (never
+    /// the token itself).
+    pub name: &'a str,
+    /// Requests the window may hold.
+    pub capacity: f64,
+    /// Seconds after which one request leaves the window.
+    pub refill: f64,
+}
+
 /// What a cache keeps: accounts and scopes, answers by request, stats
-/// points and fetched ranges, diagnostics history.
+/// points and fetched ranges, diagnostics history; and how it is looked
+/// after (info, purge). A store shared by many workers also keeps their
+/// claims on stats chunks and their common rate budget.
 ///
 /// Every method is one short transaction; implementations are shared by
 /// threads (`Send + Sync`) and may be shared by processes.
 pub(crate) trait Store: Send + Sync + fmt::Debug {
+    /// Where the store is, fit to show (no password).
+    fn location(&self) -> String;
+    /// The file, for a store that is one.
+    fn path(&self) -> Option<&Path> {
+        None
+    }
+    /// Whether the store only reads.
+    fn is_read_only(&self) -> bool {
+        false
+    }
+    /// Size and row counts by site and kind.
+    fn info(&self) -> Result<CacheInfo>;
+    /// Delete what `purge` selects; `now` (unix s) dates its age limit.
+    /// Returns the rows deleted.
+    fn purge(&self, purge: &Purge, now: i64) -> Result<u64>;
+    /// Give the space of deleted rows back, where the store can.
+    fn vacuum(&self) -> Result<()>;
     /// The user behind `fingerprint` at `host`, if a run has seen it.
     fn identity(&self, host: &str, fingerprint: &str) -> Result<Option<u64>>;
     /// Every account the store holds data of at `host`, in order.
@@ -410,6 +464,32 @@ pub(crate) trait Store: Send + Sync + fmt::Debug {
     ) -> Result<Vec<DiagnosticChange>>;
     /// The last value of every attribute at `at` (unix s).
     fn diagnostics_at(&self, scope: i64, site: u64, at: i64) -> Result<Vec<DiagnosticChange>>;
+    /// Claim `chunk` of `key` before fetching it, so that workers sharing
+    /// the store fetch each chunk once. A store of one machine answers
+    /// [`Claim::Mine`] always.
+    fn claim_stats(
+        &self,
+        _key: &StatsKey<'_>,
+        _chunk: (i64, i64),
+        _freshness: Freshness,
+    ) -> Result<Claim> {
+        Ok(Claim::Mine)
+    }
+    /// Give up a claim without storing the chunk (its fetch failed).
+    fn release_stats(&self, _key: &StatsKey<'_>, _chunk: (i64, i64)) -> Result<()> {
+        Ok(())
+    }
+    /// Reserve one request of a rate budget that every worker of the store
+    /// shares, at `now` (unix s): how long to wait before sending it.
+    /// `None`: the store keeps no shared budget (the client's own limiter
+    /// paces it).
+    fn reserve_request(&self, _budget: &Budget<'_>, _now: f64) -> Result<Option<Duration>> {
+        Ok(None)
+    }
+    /// VRM asked every request of the budget to wait until `until` (unix s).
+    fn pause_requests(&self, _budget: &Budget<'_>, _until: f64) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Seconds of a duration, saturating.

@@ -115,10 +115,30 @@ pub(crate) fn open_cache(cli: &Cli) -> Result<Option<Cache>> {
         }
         return Ok(None);
     }
-    Ok(Some(match &g.cache {
-        Some(path) => Cache::open(path)?,
-        None => Cache::open_default()?,
+    let from_env = std::env::var(CACHE_URL_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    Ok(Some(match (&g.cache, from_env) {
+        // A PostgreSQL URL (or `sqlite:PATH`), else a file path as given.
+        (Some(path), _) => match path.to_str() {
+            Some(text) if is_url(text) => Cache::open_url(text)?,
+            _ => Cache::open(path)?,
+        },
+        (None, Some(url)) => Cache::open_url(url.trim())?,
+        (None, None) => Cache::open_default()?,
     }))
+}
+
+/// The variable naming the cache when `--cache` does not: a
+/// `postgres://…` URL (the shared cache) or a file path.
+pub(crate) const CACHE_URL_ENV: &str = "VRM_CACHE_URL";
+
+/// Whether `--cache` names a URL rather than a file.
+fn is_url(text: &str) -> bool {
+    let lower = text.trim_start().to_ascii_lowercase();
+    ["postgres://", "postgresql://", "sqlite:"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
 }
 
 /// A client with the credentials of the environment (or the demo account).
@@ -292,12 +312,14 @@ fn cache(cli: &Cli, action: &CacheAction, out: &mut dyn Write) -> Result<()> {
                 sites.push(json!({"site": s.site.map(SiteId::get), "rows": kinds}));
             }
             let path = info.path.as_ref().map(|p| p.display().to_string());
-            let data = json!({"path": path, "size_bytes": info.size_bytes, "sites": sites});
-            let output = Output::local(data, table).note(format!(
-                "{}: {} bytes",
-                path.as_deref().unwrap_or("in memory"),
-                info.size_bytes
-            ));
+            let data = json!({
+                "path": path,
+                "location": info.location,
+                "size_bytes": info.size_bytes,
+                "sites": sites
+            });
+            let output = Output::local(data, table)
+                .note(format!("{}: {} bytes", info.location, info.size_bytes));
             emit(&output, format_of(cli, o), out)
         }
         CacheAction::Purge {

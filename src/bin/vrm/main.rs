@@ -53,8 +53,15 @@ pub struct Cli {
 /// Options of every command.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The cache file (default: the platform cache folder).
-    #[arg(long, global = true, value_name = "PATH", conflicts_with = "no_cache")]
+    /// The cache: a file, or the shared PostgreSQL cache as a URL
+    /// (postgres://user:password@host/db; also VRM_CACHE_URL). Default: a
+    /// file in the platform cache folder.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH|URL",
+        conflicts_with = "no_cache"
+    )]
     pub cache: Option<PathBuf>,
     /// Use no cache at all.
     #[arg(long, global = true)]

@@ -7,7 +7,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde_json::Value;
 
-use super::{Cache, from_sql_id, to_sql_id};
+use super::{SqliteStore, from_sql_id, to_sql_id};
 use crate::error::Result;
 use crate::models::DiagnosticRecord;
 use crate::store::DiagnosticChange;
@@ -44,7 +44,7 @@ fn instance_of(record: &DiagnosticRecord) -> i64 {
     record.instance.map_or(-1, i64::from)
 }
 
-impl Cache {
+impl SqliteStore {
     /// Add a diagnostics snapshot to the history: a row for each value that
     /// changed since the previous snapshot. Returns the rows written.
     pub(crate) fn record_diagnostics(
@@ -196,6 +196,7 @@ fn row_change(row: &rusqlite::Row<'_>) -> rusqlite::Result<DiagnosticChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     fn record(attribute: u64, instance: u32, value: Value, t: i64) -> DiagnosticRecord {
         serde_json::from_value(serde_json::json!({
@@ -208,7 +209,7 @@ mod tests {
         .unwrap()
     }
 
-    fn history_rows(cache: &Cache) -> i64 {
+    fn history_rows(cache: &SqliteStore) -> i64 {
         cache
             .conn()
             .query_row("SELECT count(*) FROM diag_history", [], |r| r.get(0))
@@ -217,7 +218,7 @@ mod tests {
 
     #[test]
     fn only_changes_are_written_and_old_ones_trimmed() {
-        let cache = Cache::in_memory().unwrap();
+        let cache = SqliteStore::in_memory().unwrap();
         let scope = cache.bind_scope("h", Some("demo"), 22).unwrap();
         let day = 86_400;
         let retention = 30 * day;

@@ -2,103 +2,20 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior, params};
-use time::OffsetDateTime;
 
-use super::{Cache, CacheKind, from_sql_id, to_sql_id, with_suffix};
+use super::{CacheKind, SqliteStore, from_sql_id, to_sql_id, with_suffix};
 use crate::error::Result;
-use crate::ids::SiteId;
+use crate::store::manage::by_site;
+use crate::store::{CacheInfo, Purge, Store};
 
-/// What a cache holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CacheInfo {
-    /// The file, unless in memory.
-    pub path: Option<PathBuf>,
-    /// Bytes on disk (database and write-ahead log).
-    pub size_bytes: u64,
-    /// Rows by site (`None`: answers that belong to no site, such as the
-    /// installation list), then kind.
-    pub sites: Vec<SiteRows>,
-}
-
-/// The rows of one site.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SiteRows {
-    /// The site, or `None` for answers not tied to one.
-    pub site: Option<SiteId>,
-    /// Rows by kind: stats count points, diagnostics count snapshots and
-    /// history rows, the others cached answers.
-    pub kinds: Vec<KindRows>,
-}
-
-/// A row count of one kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct KindRows {
-    /// The kind.
-    pub kind: CacheKind,
-    /// Its rows.
-    pub rows: u64,
-}
-
-/// What to purge: everything by default, narrowed by site, kind and age.
-///
-/// ```
-/// use std::time::Duration;
-/// use vrm::{CacheKind, Purge, SiteId};
-/// let old_stats = Purge::all()
-///     .site(SiteId(151734))
-///     .kind(CacheKind::Stats)
-///     .older_than(Duration::from_secs(90 * 86_400));
-/// # let _ = old_stats;
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Purge {
-    site: Option<SiteId>,
-    kind: Option<CacheKind>,
-    older_than: Option<Duration>,
-}
-
-impl Purge {
-    /// Everything.
-    pub fn all() -> Self {
-        Purge::default()
-    }
-
-    /// Only this site's rows.
-    pub fn site(mut self, site: SiteId) -> Self {
-        self.site = Some(site);
-        self
-    }
-
-    /// Only rows of this kind.
-    pub fn kind(mut self, kind: CacheKind) -> Self {
-        self.kind = Some(kind);
-        self
-    }
-
-    /// Only data older than `age`: answers fetched before then, stats
-    /// buckets and diagnostics values from before then.
-    pub fn older_than(mut self, age: Duration) -> Self {
-        self.older_than = Some(age);
-        self
-    }
-
-    fn includes(&self, kind: CacheKind) -> bool {
-        self.kind.is_none_or(|k| k == kind)
-    }
-}
-
-impl Cache {
+impl SqliteStore {
     /// Size and row counts by site and kind.
     ///
     /// # Errors
     /// [`Error::Cache`](crate::Error::Cache) when the file cannot be read.
-    pub fn info(&self) -> Result<CacheInfo> {
+    pub(super) fn info(&self) -> Result<CacheInfo> {
         let conn = self.conn();
         let counts = count_rows(&conn).map_err(|e| self.error("counting rows", &e))?;
         let db_bytes: i64 = conn
@@ -114,20 +31,11 @@ impl Cache {
             .and_then(|p| std::fs::metadata(with_suffix(p, "-wal")).ok())
             .filter(std::fs::Metadata::is_file)
             .map_or(0, |m| m.len());
-        let mut sites: BTreeMap<Option<u64>, Vec<KindRows>> = BTreeMap::new();
-        for (site, kind, rows) in counts {
-            sites.entry(site).or_default().push(KindRows { kind, rows });
-        }
         Ok(CacheInfo {
             path: self.path().map(PathBuf::from),
+            location: self.location(),
             size_bytes: u64::try_from(db_bytes).unwrap_or(0) + wal_bytes,
-            sites: sites
-                .into_iter()
-                .map(|(site, kinds)| SiteRows {
-                    site: site.map(SiteId),
-                    kinds,
-                })
-                .collect(),
+            sites: by_site(counts),
         })
     }
 
@@ -136,15 +44,12 @@ impl Cache {
     ///
     /// # Errors
     /// [`Error::Cache`](crate::Error::Cache) when the file cannot be written.
-    pub fn purge(&self, purge: &Purge, now: OffsetDateTime) -> Result<u64> {
-        let cutoff = purge.older_than.map(|age| {
-            now.unix_timestamp()
-                .saturating_sub(i64::try_from(age.as_secs()).unwrap_or(i64::MAX))
-        });
+    pub(super) fn purge(&self, purge: &Purge, now: i64) -> Result<u64> {
+        let cutoff = purge.cutoff(now);
         let mut conn = self.conn();
         let run = |conn: &mut Connection| -> rusqlite::Result<u64> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let site = purge.site.map(|s| to_sql_id(s.get()));
+            let site = purge.site_id().map(to_sql_id);
             let mut deleted = 0usize;
             for kind in CacheKind::ALL {
                 if !purge.includes(kind) || kind == CacheKind::Stats {
@@ -223,7 +128,7 @@ impl Cache {
     /// # Errors
     /// [`Error::Cache`](crate::Error::Cache) when the file cannot be written
     /// (or another process is using it).
-    pub fn vacuum(&self) -> Result<()> {
+    pub(super) fn vacuum(&self) -> Result<()> {
         let conn = self.conn();
         conn.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
             .map_err(|e| self.error("vacuuming", &e))

@@ -1,11 +1,7 @@
 //! The SQLite store, the default cache: one file (or memory), what VRM
 //! answered kept so that repeated and offline queries cost no request.
-//!
-//! Open one with [`Cache::open`] (a path), [`Cache::open_default`] (the
-//! platform cache folder) or [`Cache::in_memory`], and give it to
-//! [`ClientBuilder::cache`](crate::ClientBuilder::cache): every GET of that
-//! client then goes through it. The rules it follows are in the README
-//! ("The cache").
+//! [`Cache`](crate::Cache) opens it ([`Cache::open`](crate::Cache::open),
+//! [`Cache::in_memory`](crate::Cache::in_memory)).
 
 mod diagnostics;
 mod manage;
@@ -19,16 +15,15 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-pub use manage::{CacheInfo, KindRows, Purge, SiteRows};
-
 use super::{
-    CacheKind, Coverage, DiagnosticChange, Freshness, Replace, StatsKey, Store, StoredSeries,
+    CacheInfo, CacheKind, Coverage, DiagnosticChange, Freshness, Purge, Replace, StatsKey, Store,
+    StoredSeries,
 };
 use crate::error::{CacheError, Error, Result};
 use crate::models::{DiagnosticRecord, Series};
 
 /// The file name inside the platform cache folder.
-pub const DEFAULT_FILE_NAME: &str = "cache.sqlite";
+pub(crate) const DEFAULT_FILE_NAME: &str = "cache.sqlite";
 
 /// How long a writer waits for another writer (thread or process).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,7 +40,7 @@ const LONGEST_MESSAGE: usize = 200;
 /// Cheap to clone, `Send + Sync`. Several processes may open one file at
 /// once.
 #[derive(Clone)]
-pub struct Cache {
+pub(crate) struct SqliteStore {
     inner: Arc<CacheInner>,
 }
 
@@ -58,7 +53,7 @@ struct CacheInner {
     read_only: Option<String>,
 }
 
-impl fmt::Debug for Cache {
+impl fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cache")
             .field("path", &self.inner.path)
@@ -67,7 +62,7 @@ impl fmt::Debug for Cache {
     }
 }
 
-impl Cache {
+impl SqliteStore {
     /// Open (or create) the cache file at `path`, creating its folder.
     /// A new file (and any folder created for it) is readable by its owner
     /// only. The schema is upgraded in place.
@@ -90,7 +85,7 @@ impl Cache {
     /// file cannot be read, is not a vrm cache, was written by a newer
     /// version of this crate, or needs a schema upgrade but cannot be
     /// written; the file is left as it was.
-    pub fn open(path: impl AsRef<Path>) -> Result<Cache> {
+    pub(crate) fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
         let path = path.as_ref().to_path_buf();
         let fail = |message: String| {
             Error::Cache(CacheError {
@@ -121,39 +116,15 @@ impl Cache {
     /// not a vrm cache, or its schema is not the current one (older files
     /// must be opened writable once, with [`open`](Self::open), to be
     /// upgraded).
-    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Cache> {
+    pub(crate) fn open_read_only(path: impl AsRef<Path>) -> Result<SqliteStore> {
         open_file(path.as_ref().to_path_buf(), Access::ReadOnly)
-    }
-
-    /// Open the cache file in the platform cache folder
-    /// ([`default_path`](Self::default_path)).
-    ///
-    /// # Errors
-    /// Those of [`open`](Self::open), or [`Error::Cache`] when the platform
-    /// has no cache folder (no home directory).
-    pub fn open_default() -> Result<Cache> {
-        let path = Cache::default_path().ok_or_else(|| {
-            Error::Cache(CacheError {
-                path: None,
-                message: "no platform cache folder (is HOME set?); give a path instead".into(),
-            })
-        })?;
-        Cache::open(path)
-    }
-
-    /// The default cache file: `cache.sqlite` in the platform cache folder
-    /// (`~/.cache/vrm` on Linux, `~/Library/Caches/vrm` on macOS,
-    /// `%LOCALAPPDATA%\vrm\cache` on Windows).
-    pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "vrm")
-            .map(|dirs| dirs.cache_dir().join(DEFAULT_FILE_NAME))
     }
 
     /// A cache that lives only as long as this value (tests, one-shot runs).
     ///
     /// # Errors
     /// [`Error::Cache`] if SQLite cannot allocate it.
-    pub fn in_memory() -> Result<Cache> {
+    pub(crate) fn in_memory() -> Result<SqliteStore> {
         let fail = |message: String| {
             Error::Cache(CacheError {
                 path: None,
@@ -162,23 +133,23 @@ impl Cache {
         };
         let mut conn = Connection::open_in_memory().map_err(|e| fail(describe(&e)))?;
         migrate::migrate(&mut conn).map_err(|f| fail(failure_message(f)))?;
-        Ok(Cache::new(conn, None, None))
+        Ok(SqliteStore::new(conn, None, None))
     }
 
     /// The file, unless in memory.
-    pub fn path(&self) -> Option<&Path> {
+    pub(crate) fn path(&self) -> Option<&Path> {
         self.inner.path.as_deref()
     }
 
     /// Whether this cache only reads: opened with
     /// [`open_read_only`](Self::open_read_only), or by
     /// [`open`](Self::open) on a file it could not write.
-    pub fn is_read_only(&self) -> bool {
+    pub(crate) fn is_read_only(&self) -> bool {
         self.inner.read_only.is_some()
     }
 
-    fn new(conn: Connection, path: Option<PathBuf>, read_only: Option<String>) -> Cache {
-        Cache {
+    fn new(conn: Connection, path: Option<PathBuf>, read_only: Option<String>) -> SqliteStore {
+        SqliteStore {
             inner: Arc::new(CacheInner {
                 conn: Mutex::new(conn),
                 path,
@@ -210,9 +181,36 @@ impl Cache {
             message,
         })
     }
+}
+
+impl Store for SqliteStore {
+    fn location(&self) -> String {
+        self.path()
+            .map_or_else(|| "in memory".to_owned(), |p| p.display().to_string())
+    }
+
+    fn path(&self) -> Option<&Path> {
+        SqliteStore::path(self)
+    }
+
+    fn is_read_only(&self) -> bool {
+        SqliteStore::is_read_only(self)
+    }
+
+    fn info(&self) -> Result<CacheInfo> {
+        SqliteStore::info(self)
+    }
+
+    fn purge(&self, purge: &Purge, now: i64) -> Result<u64> {
+        SqliteStore::purge(self, purge, now)
+    }
+
+    fn vacuum(&self) -> Result<()> {
+        SqliteStore::vacuum(self)
+    }
 
     /// The user behind `fingerprint` at `host`, if a run has seen it.
-    pub(crate) fn identity(&self, host: &str, fingerprint: &str) -> Result<Option<u64>> {
+    fn identity(&self, host: &str, fingerprint: &str) -> Result<Option<u64>> {
         self.conn()
             .query_row(
                 "SELECT user_id FROM identities WHERE host = ?1 AND fingerprint = ?2",
@@ -225,7 +223,7 @@ impl Cache {
     }
 
     /// Every account with a scope at `host`, in order.
-    pub(crate) fn accounts(&self, host: &str) -> Result<Vec<u64>> {
+    fn accounts(&self, host: &str) -> Result<Vec<u64>> {
         let conn = self.conn();
         let run = || -> rusqlite::Result<Vec<u64>> {
             let mut stmt =
@@ -241,12 +239,7 @@ impl Cache {
     /// hold yet, so that a read-only cache serves the accounts it knows; on
     /// a read-only cache, an account it does not know gets
     /// [`UNBOUND_SCOPE`], which no row has (nothing is cached for it).
-    pub(crate) fn bind_scope(
-        &self,
-        host: &str,
-        fingerprint: Option<&str>,
-        user: u64,
-    ) -> Result<i64> {
+    fn bind_scope(&self, host: &str, fingerprint: Option<&str>, user: u64) -> Result<i64> {
         let conn = self.conn();
         let user = to_sql_id(user);
         let run = || -> rusqlite::Result<i64> {
@@ -298,7 +291,7 @@ impl Cache {
     }
 
     /// A cached answer: (fetched_at, body).
-    pub(crate) fn response(&self, scope: i64, key: &str) -> Result<Option<(i64, Vec<u8>)>> {
+    fn response(&self, scope: i64, key: &str) -> Result<Option<(i64, Vec<u8>)>> {
         self.conn()
             .query_row(
                 "SELECT fetched_at, body FROM responses WHERE scope = ?1 AND key = ?2",
@@ -310,7 +303,7 @@ impl Cache {
     }
 
     /// Store an answer, replacing an older one of the same request.
-    pub(crate) fn put_response(
+    fn put_response(
         &self,
         scope: i64,
         key: &str,
@@ -337,9 +330,7 @@ impl Cache {
             .map(drop)
             .map_err(|e| self.error("storing an answer", &e))
     }
-}
 
-impl Store for Cache {
     fn forget(&self, scope: i64, stale: &[(CacheKind, Option<u64>)]) -> Result<usize> {
         let mut conn = self.conn();
         let tx = conn
@@ -364,41 +355,13 @@ impl Store for Cache {
         Ok(dropped)
     }
 
-    fn identity(&self, host: &str, fingerprint: &str) -> Result<Option<u64>> {
-        Cache::identity(self, host, fingerprint)
-    }
-
-    fn accounts(&self, host: &str) -> Result<Vec<u64>> {
-        Cache::accounts(self, host)
-    }
-
-    fn bind_scope(&self, host: &str, fingerprint: Option<&str>, user: u64) -> Result<i64> {
-        Cache::bind_scope(self, host, fingerprint, user)
-    }
-
-    fn response(&self, scope: i64, key: &str) -> Result<Option<(i64, Vec<u8>)>> {
-        Cache::response(self, scope, key)
-    }
-
-    fn put_response(
-        &self,
-        scope: i64,
-        key: &str,
-        kind: CacheKind,
-        site: Option<u64>,
-        fetched_at: i64,
-        body: &[u8],
-    ) -> Result<()> {
-        Cache::put_response(self, scope, key, kind, site, fetched_at, body)
-    }
-
     fn stats_coverage(
         &self,
         key: &StatsKey<'_>,
         window: (i64, i64),
         freshness: Freshness,
     ) -> Result<Coverage> {
-        Cache::stats_coverage(self, key, window, freshness)
+        SqliteStore::stats_coverage(self, key, window, freshness)
     }
 
     fn store_stats(
@@ -409,11 +372,11 @@ impl Store for Cache {
         freshness: Freshness,
         replace: Replace,
     ) -> Result<()> {
-        Cache::store_stats(self, key, chunk, records, freshness, replace)
+        SqliteStore::store_stats(self, key, chunk, records, freshness, replace)
     }
 
     fn read_stats(&self, key: &StatsKey<'_>, window: (i64, i64)) -> Result<Vec<StoredSeries>> {
-        Cache::read_stats(self, key, window)
+        SqliteStore::read_stats(self, key, window)
     }
 
     fn record_diagnostics(
@@ -424,7 +387,7 @@ impl Store for Cache {
         now: i64,
         retention_secs: i64,
     ) -> Result<usize> {
-        Cache::record_diagnostics(self, scope, site, records, now, retention_secs)
+        SqliteStore::record_diagnostics(self, scope, site, records, now, retention_secs)
     }
 
     fn diagnostics_history(
@@ -433,11 +396,11 @@ impl Store for Cache {
         site: u64,
         window: (i64, i64),
     ) -> Result<Vec<DiagnosticChange>> {
-        Cache::diagnostics_history(self, scope, site, window)
+        SqliteStore::diagnostics_history(self, scope, site, window)
     }
 
     fn diagnostics_at(&self, scope: i64, site: u64, at: i64) -> Result<Vec<DiagnosticChange>> {
-        Cache::diagnostics_at(self, scope, site, at)
+        SqliteStore::diagnostics_at(self, scope, site, at)
     }
 }
 
@@ -483,7 +446,7 @@ enum Access {
 /// Open the existing file `path`: first look at what it is on a
 /// connection that cannot write, then open it for writing and migrate it,
 /// or, when it cannot be written (or `access` says so), keep reading only.
-fn open_file(path: PathBuf, access: Access) -> Result<Cache> {
+fn open_file(path: PathBuf, access: Access) -> Result<SqliteStore> {
     let fail = |message: String| {
         Error::Cache(CacheError {
             path: Some(path.clone()),
@@ -506,7 +469,7 @@ fn open_file(path: PathBuf, access: Access) -> Result<Cache> {
     let why = match access {
         Access::ReadOnly => "opened read-only".to_owned(),
         Access::ReadWrite => match open_writer(&path) {
-            Ok(conn) => return Ok(Cache::new(conn, Some(path), None)),
+            Ok(conn) => return Ok(SqliteStore::new(conn, Some(path), None)),
             Err(migrate::Failure::Sqlite { doing, error }) if is_unwritable(&error) => {
                 log::debug!("cache {}: {doing}: {}", path.display(), describe(&error));
                 read_only_reason(&error)
@@ -530,7 +493,7 @@ fn open_file(path: PathBuf, access: Access) -> Result<Cache> {
     if access == Access::ReadWrite {
         log::warn!("cache {}: read-only ({why})", path.display());
     }
-    Ok(Cache::new(conn, Some(path), Some(why)))
+    Ok(SqliteStore::new(conn, Some(path), Some(why)))
 }
 
 /// Open `path` for writing: migrate it (inside the migration's own
@@ -857,14 +820,14 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("cache.sqlite");
         let scope = {
-            let cache = Cache::open(&path).unwrap();
+            let cache = SqliteStore::open(&path).unwrap();
             let scope = cache.bind_scope("https://h/", Some("demo"), 22).unwrap();
             cache
                 .put_response(scope, "k", CacheKind::Tags, Some(5), 100, b"{}")
                 .unwrap();
             scope
         };
-        let cache = Cache::open_read_only(&path).unwrap();
+        let cache = SqliteStore::open_read_only(&path).unwrap();
         assert!(cache.is_read_only());
         assert_eq!(
             cache.bind_scope("https://h/", Some("demo"), 22).unwrap(),
@@ -898,7 +861,7 @@ mod tests {
 
     #[test]
     fn answers_are_kept_per_scope() {
-        let cache = Cache::in_memory().unwrap();
+        let cache = SqliteStore::in_memory().unwrap();
         let a = cache.bind_scope("https://h/", Some("demo"), 22).unwrap();
         let b = cache.bind_scope("https://h/", Some("user:x"), 23).unwrap();
         let c = cache
