@@ -170,56 +170,25 @@ pub enum Command {
 
     /// The installations of the account.
     Installations(cmd::account::InstallationsArgs),
+    /// Find the sites the account may see: by id, e-mail, name, serial or identifier.
+    Search(cmd::search::SearchArgs),
+    /// The site id of an installation identifier (the VRM portal id).
+    SiteId(cmd::sites::SiteIdArgs),
+    /// Add an installation to the account, or unlink one from it.
+    Sites {
+        #[command(subcommand)]
+        action: cmd::sites::SitesAction,
+    },
+    /// The account's pending invitations and the access requests awaiting it.
+    Invites(cmd::users::InvitesArgs),
+    /// Who may see a site; invite, remove, rights, invite-rights, link-groups, group-level, remove-group.
+    Users(cmd::users::UsersArgs),
 
     /// The devices of an installation.
     Overview(cmd::site::OverviewArgs),
 
     /// The latest value of every attribute.
     Diagnostics(cmd::site::DiagnosticsArgs),
-
-    /// Energy (or other attributes) over a window, in buckets.
-    Stats(cmd::stats::StatsArgs),
-
-    /// Totals for today, this week, month and year.
-    Overall(cmd::stats::OverallArgs),
-
-    /// Graph points of some attributes.
-    Graph(cmd::widgets::GraphArgs),
-
-    /// Any widget by its spec name (VeBusState, BatterySummary, HoursOfAc, DCMeter, …).
-    Widget(cmd::widgets::WidgetArgs),
-
-    /// Export logged data, benchmarks or kWh to a CSV, Excel or HTML file.
-    Download(cmd::downloads::DownloadArgs),
-
-    /// An overview of some installations: chosen columns, as rows or an XLSX file.
-    OverviewDownload(cmd::downloads::OverviewDownloadArgs),
-
-    /// GPS tracks as KML.
-    Gps(cmd::downloads::GpsArgs),
-
-    /// The tags of an installation: SITE [--filter SOURCE], or list|add|remove.
-    Tags(cmd::tags::TagsArgs),
-    /// Personal access tokens.
-    Tokens {
-        #[command(subcommand)]
-        action: cmd::tokens::TokensAction,
-    },
-    /// The local cache.
-    Cache {
-        #[command(subcommand)]
-        action: CacheAction,
-    },
-    /// Search the attribute catalogue of the VRM doc.
-    Codes(cmd::codes::CodesArgs),
-
-    /// Energy flows per local day in the installation's time zone, with a
-    /// chart (--html, --svg for one to open).
-    Report(cmd::report::ReportArgs),
-    /// Fill the cache with stats over a long range, for a site or --all (resumable).
-    Sync(cmd::sync::SyncArgs),
-    /// Any operation: METHOD PATH [--query K=V …] [--body JSON|@FILE].
-    Call(cmd::call::CallArgs),
     /// The alarms of an installation: list, add, edit, remove, clear, log.
     Alarms {
         #[command(subcommand)]
@@ -230,6 +199,9 @@ pub enum Command {
         #[command(subcommand)]
         action: cmd::dess::DessAction,
     },
+
+    /// The tags of an installation: SITE [--filter SOURCE], or list|add|remove.
+    Tags(cmd::tags::TagsArgs),
     /// Change settings of an installation (name, notes, alarms, …).
     Settings(cmd::settings::SettingsArgs),
     /// Mark an installation a favorite (--off to unmark).
@@ -244,30 +216,58 @@ pub enum Command {
         #[command(subcommand)]
         action: cmd::settings::CustomWidgetAction,
     },
+
+    /// Energy (or other attributes) over a window, in buckets.
+    Stats(cmd::stats::StatsArgs),
     /// VRM's solar and consumption forecasts (default: now to 48 h ahead).
     Forecast(cmd::forecast::ForecastArgs),
+
+    /// Totals for today, this week, month and year.
+    Overall(cmd::stats::OverallArgs),
+
+    /// Graph points of some attributes.
+    Graph(cmd::widgets::GraphArgs),
+
+    /// Any widget by its spec name (VeBusState, BatterySummary, HoursOfAc, DCMeter, …).
+    Widget(cmd::widgets::WidgetArgs),
     /// VRM's live attribute catalogue, or the installations matching --query.
     Attributes(cmd::attributes::AttributesArgs),
+
+    /// Energy flows per local day in the installation's time zone, with a
+    /// chart (--html, --svg for one to open).
+    Report(cmd::report::ReportArgs),
+    /// Fill the cache with stats over a long range, for a site or --all (resumable).
+    Sync(cmd::sync::SyncArgs),
+
+    /// Export logged data, benchmarks or kWh to a CSV, Excel or HTML file.
+    Download(cmd::downloads::DownloadArgs),
+
+    /// An overview of some installations: chosen columns, as rows or an XLSX file.
+    OverviewDownload(cmd::downloads::OverviewDownloadArgs),
+
+    /// GPS tracks as KML.
+    Gps(cmd::downloads::GpsArgs),
+    /// Any operation: METHOD PATH [--query K=V …] [--body JSON|@FILE].
+    Call(cmd::call::CallArgs),
     /// Admin and firmware operations (devices, attributes-count, firmwares, …).
     Admin(cmd::admin::AdminArgs),
+    /// Personal access tokens.
+    Tokens {
+        #[command(subcommand)]
+        action: cmd::tokens::TokensAction,
+    },
+    /// The local cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+    /// Search the attribute catalogue of the VRM doc.
+    Codes(cmd::codes::CodesArgs),
     /// Shell completions.
     Completions {
         /// bash, zsh or fish.
         shell: clap_complete::Shell,
     },
-    /// Find the sites the account may see: by id, e-mail, name, serial or identifier.
-    Search(cmd::search::SearchArgs),
-    /// The site id of an installation identifier (the VRM portal id).
-    SiteId(cmd::sites::SiteIdArgs),
-    /// Add an installation to the account, or unlink one from it.
-    Sites {
-        #[command(subcommand)]
-        action: cmd::sites::SitesAction,
-    },
-    /// The account's pending invitations and the access requests awaiting it.
-    Invites(cmd::users::InvitesArgs),
-    /// Who may see a site; invite, remove, rights, invite-rights, link-groups, group-level, remove-group.
-    Users(cmd::users::UsersArgs),
 }
 
 #[derive(Debug, Subcommand)]
